@@ -1,0 +1,55 @@
+use bollard::errors::Error as Bollard;
+
+use crate::error::EngineError;
+
+/// A request the engine did not carry out.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum OpError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("no image {0:?} in the engine")]
+    NoImage(String),
+    #[error("the engine refused: {0}")]
+    Refused(String),
+    #[error("stopped before it finished")]
+    Cancelled,
+}
+
+impl OpError {
+    /// Maps a bollard error; `missing` names what a 404 means here.
+    pub fn from_bollard(err: &Bollard, endpoint: &str, missing: Option<&str>) -> Self {
+        match err {
+            Bollard::DockerResponseServerError {
+                status_code: 404,
+                message,
+            } => match missing {
+                Some(what) => OpError::NoImage(what.to_owned()),
+                None => OpError::Refused(message.clone()),
+            },
+            Bollard::DockerResponseServerError { message, .. } => OpError::Refused(message.clone()),
+            Bollard::IOError { .. }
+            | Bollard::HyperResponseError { .. }
+            | Bollard::SocketNotFoundError(_)
+            | Bollard::RequestTimeoutError => OpError::Engine(EngineError::Unreachable {
+                endpoint: endpoint.to_owned(),
+                reason: describe(err),
+            }),
+            other => OpError::Refused(describe(other)),
+        }
+    }
+}
+
+/// A one-line description of a bollard error, with its causes.
+pub fn describe(err: &Bollard) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,35 @@
+use miette::Diagnostic;
+use thiserror::Error;
+
+/// A bad command line that clap's own parsing cannot catch.
+#[derive(Debug, Error, Diagnostic)]
+pub enum ConfigError {
+    #[error("--var {given:?} is not KEY=VALUE")]
+    #[diagnostic(
+        code(shakedown::cli::bad_var),
+        help("write it as --var name=value; the script reads it as vars[\"name\"]")
+    )]
+    BadVar { given: String },
+
+    #[error("script {path} cannot be read: {source}")]
+    #[diagnostic(
+        code(shakedown::cli::script_unreadable),
+        help("check the path; scripts are given relative to the directory shakedown runs in")
+    )]
+    ScriptUnreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("no script given and {default} does not exist")]
+    #[diagnostic(
+        code(shakedown::cli::no_script),
+        help("name a script, e.g. `shakedown run scripts/demo.rhai`")
+    )]
+    NoScript { default: String },
+
+    #[error("--jobs must be at least 1")]
+    #[diagnostic(code(shakedown::cli::bad_jobs), help("use --jobs 1 to run strictly in declaration order"))]
+    ZeroJobs,
+}

@@ -1,0 +1,71 @@
+//! Errors as types, one enum per area, each a miette [`Diagnostic`] with a
+//! `shakedown::area::kind` code; the mapping to exit codes lives here.
+
+mod config;
+mod engine;
+mod report;
+mod script;
+mod thrown;
+
+pub use config::ConfigError;
+pub use engine::EngineError;
+pub use report::{FileSpan, Report};
+pub use script::{ScriptError, SourceFile};
+pub use thrown::{Thrown, ThrownKind};
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+
+/// The process exit codes of DESIGN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// Every gate passed.
+    Success = 0,
+    /// A gate failed or a checkpoint was rejected.
+    Failed = 1,
+    /// A script or argument error.
+    Usage = 2,
+    /// The engine could not be used.
+    Engine = 3,
+    /// Interrupted by Ctrl-C (the shell convention, 128 + SIGINT).
+    Interrupted = 130,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// Whether stderr gets colour: a terminal, and `NO_COLOR` unset.
+pub fn stderr_colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Renders a diagnostic to a string: colour as asked, at `width` columns
+/// (default: the terminal's, else 100, so snapshots are stable).
+pub fn render_diagnostic(diag: &dyn Diagnostic, colour: bool, width: Option<usize>) -> String {
+    let theme = if colour {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let width = width
+        .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
+        .unwrap_or(100);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_context_lines(1);
+    let mut out = String::new();
+    if handler.render_report(&mut out, diag).is_err() {
+        out = format!("{diag}\n");
+    }
+    out
+}
+
+/// Prints a diagnostic to stderr.
+pub fn render_error(diag: &dyn Diagnostic, width: Option<usize>) {
+    eprint!("{}", render_diagnostic(diag, stderr_colour(), width));
+}

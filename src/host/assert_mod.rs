@@ -1,0 +1,122 @@
+//! Assertions: a failure names the actual and the expected values.
+
+use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+
+use super::convert::{show, RhaiResult};
+use super::ApiModule;
+use crate::error::{Thrown, ThrownKind};
+
+pub const MODULE: ApiModule = ApiModule {
+    title: "Assertions",
+    intro: "Use them inside checks: a failing assertion fails the check and its diagnostic shows \
+the actual and the expected values and the line of the assertion.",
+    register,
+};
+
+fn fail(message: String) -> Thrown {
+    Thrown::new(ThrownKind::Assertion, "shakedown::check::assertion", message)
+}
+
+fn register(engine: &mut Engine) {
+    FuncRegistration::new("assert")
+        .with_params_info(["condition: bool", "message: &str", "()"])
+        .with_comments(["/// Fails with `message` unless `condition` is true."])
+        .register_into_engine(engine, |call: NativeCallContext, cond: bool, message: &str| -> RhaiResult<()> {
+            if cond {
+                return Ok(());
+            }
+            Err(fail(message.to_owned()).at(call.call_position()))
+        });
+    FuncRegistration::new("assert")
+        .with_params_info(["condition: bool", "()"])
+        .with_comments(["/// Fails unless `condition` is true."])
+        .register_into_engine(engine, |call: NativeCallContext, cond: bool| -> RhaiResult<()> {
+            if cond {
+                return Ok(());
+            }
+            Err(fail("assertion failed: the condition is false".to_owned()).at(call.call_position()))
+        });
+    FuncRegistration::new("assert_eq")
+        .with_params_info(["actual: Dynamic", "expected: Dynamic", "()"])
+        .with_comments(["/// Fails unless `actual == expected`; the message shows both.\n/// `assert_eq(img.run(\"whoami\").out, \"appuser\")`"])
+        .register_into_engine(engine, |call: NativeCallContext, actual: Dynamic, expected: Dynamic| -> RhaiResult<()> {
+            if equal(&call, &actual, &expected)? {
+                return Ok(());
+            }
+            Err(fail(format!("expected {}, got {}", show(&expected), show(&actual)))
+                .values(show(&actual), show(&expected))
+                .at(call.call_position()))
+        });
+    FuncRegistration::new("assert_ne")
+        .with_params_info(["actual: Dynamic", "unexpected: Dynamic", "()"])
+        .with_comments(["/// Fails when `actual == unexpected`."])
+        .register_into_engine(engine, |call: NativeCallContext, actual: Dynamic, unexpected: Dynamic| -> RhaiResult<()> {
+            if !equal(&call, &actual, &unexpected)? {
+                return Ok(());
+            }
+            Err(fail(format!("expected anything but {}", show(&unexpected)))
+                .values(show(&actual), format!("not {}", show(&unexpected)))
+                .at(call.call_position()))
+        });
+    FuncRegistration::new("assert_match")
+        .with_params_info(["text: &str", "regex: &str", "()"])
+        .with_comments(["/// Fails unless the regular expression (Rust `regex` syntax) matches somewhere in `text`.\n/// `assert_match(r.out, \"^app\")`"])
+        .register_into_engine(engine, |call: NativeCallContext, text: &str, pattern: &str| -> RhaiResult<()> {
+            let regex = regex::Regex::new(pattern).map_err(|err| {
+                Thrown::usage(format!("{pattern:?} is not a valid regular expression: {err}"), "see https://docs.rs/regex for the syntax")
+                    .at(call.call_position())
+            })?;
+            if regex.is_match(text) {
+                return Ok(());
+            }
+            Err(fail(format!("{text:?} does not match /{pattern}/"))
+                .values(format!("{text:?}"), format!("/{pattern}/"))
+                .at(call.call_position()))
+        });
+    FuncRegistration::new("assert_contains")
+        .with_params_info(["collection_or_text: Dynamic", "item: Dynamic", "()"])
+        .with_comments(["/// Fails unless the text contains the substring, the array contains the item, or the map\n/// has the key. `assert_contains(img.inspect().labels, \"org.opencontainers.image.source\")`"])
+        .register_into_engine(engine, |call: NativeCallContext, haystack: Dynamic, item: Dynamic| -> RhaiResult<()> {
+            if contains(&call, &haystack, &item)? {
+                return Ok(());
+            }
+            let what = if haystack.is_map() { "key" } else { "item" };
+            Err(fail(format!("{} does not contain the {what} {}", show(&haystack), show(&item)))
+                .values(show(&haystack), format!("contains {}", show(&item)))
+                .at(call.call_position()))
+        });
+}
+
+/// Rhai's own `==`, so every type compares as scripts expect.
+fn equal(call: &NativeCallContext, a: &Dynamic, b: &Dynamic) -> RhaiResult<bool> {
+    if a.type_id() != b.type_id() && !(is_number(a) && is_number(b)) {
+        return Ok(false);
+    }
+    call.call_native_fn::<bool>("==", (a.clone(), b.clone()))
+}
+
+fn is_number(v: &Dynamic) -> bool {
+    v.is_int() || v.is_float()
+}
+
+fn contains(call: &NativeCallContext, haystack: &Dynamic, item: &Dynamic) -> RhaiResult<bool> {
+    if haystack.is_string() {
+        return Ok(haystack.to_string().contains(&item.to_string()));
+    }
+    if let Some(map) = haystack.read_lock::<Map>() {
+        return Ok(map.contains_key(item.to_string().as_str()));
+    }
+    if let Some(array) = haystack.clone().try_cast::<Array>() {
+        for element in &array {
+            if equal(call, element, item)? {
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    }
+    Err(Thrown::usage(
+        format!("assert_contains() looks into a string, an array or a map, not a {}", haystack.type_name()),
+        "pass the text, array or map to look into first, then the item",
+    )
+    .at(call.call_position()))
+}

@@ -1,0 +1,126 @@
+//! Reading primitives' arguments and options, with errors that say what
+//! was expected.
+
+use rhai::{Array, Dynamic, Map, NativeCallContext};
+
+use crate::error::Thrown;
+use crate::runner::context::{self, Ctx};
+
+pub type RhaiResult<T> = Result<T, Box<rhai::EvalAltResult>>;
+
+/// This thread's run context; primitives only work inside a run.
+pub fn ctx(call: &NativeCallContext) -> RhaiResult<Ctx> {
+    context::current().ok_or_else(|| {
+        Thrown::usage(
+            format!("{}() can only be used while a checklist runs", call.fn_name()),
+            "run the script with `shakedown run`",
+        )
+        .at(call.call_position())
+    })
+}
+
+/// (line, column) of the call, for labels.
+pub fn call_site(call: &NativeCallContext) -> (usize, usize) {
+    let pos = call.call_position();
+    (pos.line().unwrap_or(1), pos.position().unwrap_or(1))
+}
+
+/// Rejects option keys a primitive does not know, naming the ones it does.
+pub fn known_keys(options: &Map, allowed: &[&str], what: &str) -> Result<(), Thrown> {
+    if let Some(key) = options.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(Thrown::usage(
+            format!("{what} has no option `{key}`"),
+            format!("its options are: {}", allowed.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+fn wrong(key: &str, what: &str, expected: &str, value: &Dynamic) -> Thrown {
+    Thrown::usage(
+        format!("option `{key}` of {what} must be {expected}, not a {}", value.type_name()),
+        format!("e.g. {key}: {}", example(expected)),
+    )
+}
+
+fn example(expected: &str) -> &'static str {
+    match expected {
+        "a string" => "\"value\"",
+        "a number of seconds" => "30",
+        "true or false" => "true",
+        "a map of strings" => "#{ KEY: \"value\" }",
+        _ => "[\"a\", \"b\"]",
+    }
+}
+
+pub fn opt_string(options: &Map, key: &str, what: &str) -> Result<Option<String>, Thrown> {
+    match options.get(key) {
+        None => Ok(None),
+        Some(v) if v.is_unit() => Ok(None),
+        Some(v) if v.is_string() => Ok(Some(v.to_string())),
+        Some(v) => Err(wrong(key, what, "a string", v)),
+    }
+}
+
+pub fn opt_bool(options: &Map, key: &str, what: &str) -> Result<Option<bool>, Thrown> {
+    match options.get(key) {
+        None => Ok(None),
+        Some(v) => v.as_bool().map(Some).map_err(|_| wrong(key, what, "true or false", v)),
+    }
+}
+
+/// A duration in seconds, integer or float, positive.
+pub fn opt_seconds(options: &Map, key: &str, what: &str) -> Result<Option<f64>, Thrown> {
+    let Some(v) = options.get(key) else {
+        return Ok(None);
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let seconds = v
+        .as_int()
+        .map(|i| i as f64)
+        .or_else(|_| v.as_float())
+        .map_err(|_| wrong(key, what, "a number of seconds", v))?;
+    if seconds <= 0.0 || !seconds.is_finite() {
+        return Err(Thrown::usage(
+            format!("option `{key}` of {what} must be more than 0 seconds, not {seconds}"),
+            format!("e.g. {key}: 30"),
+        ));
+    }
+    Ok(Some(seconds))
+}
+
+pub fn opt_string_map(options: &Map, key: &str, what: &str) -> Result<Vec<(String, String)>, Thrown> {
+    match options.get(key) {
+        None => Ok(Vec::new()),
+        Some(v) => match v.clone().try_cast::<Map>() {
+            Some(map) => Ok(map.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
+            None => Err(wrong(key, what, "a map of strings", v)),
+        },
+    }
+}
+
+pub fn opt_string_array(options: &Map, key: &str, what: &str) -> Result<Option<Vec<String>>, Thrown> {
+    match options.get(key) {
+        None => Ok(None),
+        Some(v) => match v.clone().try_cast::<Array>() {
+            Some(items) => Ok(Some(items.iter().map(ToString::to_string).collect())),
+            None => Err(wrong(key, what, "an array of strings", v)),
+        },
+    }
+}
+
+/// Strings to a Rhai array.
+pub fn strings(items: &[String]) -> Dynamic {
+    Dynamic::from_array(items.iter().map(|s| Dynamic::from(s.clone())).collect())
+}
+
+/// A value as assertion messages show it: strings quoted.
+pub fn show(value: &Dynamic) -> String {
+    if value.is_string() {
+        format!("{:?}", value.to_string())
+    } else if value.is_unit() {
+        "()".to_owned()
+    } else {
+        format!("{value:?}")
+    }
+}

@@ -1,0 +1,287 @@
+//! `build`, `image` and `img.inspect()`: images in the engine.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use rhai::{Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+
+use super::convert::{ctx, known_keys, opt_bool, opt_string, opt_string_map, strings, RhaiResult};
+use super::engine_errors::thrown;
+use super::image::{BuiltFrom, Image};
+use super::ApiModule;
+use crate::engine::{BuildError, BuildEvent, BuildFailure, BuildRequest, ImageDetails};
+use crate::error::{FileSpan, Thrown, ThrownKind};
+use crate::runner::context::Ctx;
+use crate::runner::Event;
+use crate::static_read::dockerfile::Dockerfile;
+
+pub const MODULE: ApiModule = ApiModule {
+    title: "Images",
+    intro: "Paths are relative to the directory shakedown runs in, and so is the default build \
+context. The build context honours `.dockerignore` exactly as Docker does. Nothing is ever pulled: \
+`image()` names an image the engine already has.",
+    register,
+};
+
+const BUILD_OPTIONS: &[&str] = &["dockerfile", "context", "tag", "target", "args", "no_cache"];
+
+fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<Image>("Image");
+    FuncRegistration::new("build")
+        .with_params_info(["dockerfile: &str", "Image"])
+        .with_comments(["/// Builds the Dockerfile with the current directory as the context.\n/// `let img = build(\"docker/Dockerfile.cpu\");`"])
+        .register_into_engine(engine, |call: NativeCallContext, dockerfile: &str| {
+            let mut options = Map::new();
+            options.insert("dockerfile".into(), Dynamic::from(dockerfile.to_owned()));
+            build(&call, &options)
+        });
+    FuncRegistration::new("build")
+        .with_params_info(["options: Map", "Image"])
+        .with_comments(["/// Builds with options: `dockerfile` (required), `context` (default \".\"), `tag`, `target`\n/// (a stage name), `args` (a map of build args), `no_cache` (bool).\n/// `build(#{ dockerfile: \"docker/Dockerfile.gpu\", tag: \"demo:gpu\", args: #{ VERSION: \"1.0\" } })`"])
+        .register_into_engine(engine, |call: NativeCallContext, options: Map| build(&call, &options));
+    FuncRegistration::new("image")
+        .with_params_info(["reference: &str", "Image"])
+        .with_comments(["/// An image the engine already has, by tag or id; fails when it is missing (no pull).\n/// `let img = image(\"djok/facecraft:cpu\");`"])
+        .register_into_engine(engine, |call: NativeCallContext, reference: &str| image(&call, reference));
+    FuncRegistration::new("get$id")
+        .with_params_info(["img: &mut Image", "String"])
+        .with_comments(["/// The image id (`sha256:…`)."])
+        .register_into_engine(engine, |img: &mut Image| img.id.clone());
+    FuncRegistration::new("get$tag")
+        .with_params_info(["img: &mut Image", "String"])
+        .with_comments(["/// The tag it was built or looked up with (\"\" when none)."])
+        .register_into_engine(engine, |img: &mut Image| img.tag.clone());
+    FuncRegistration::new("inspect")
+        .with_params_info(["img: &mut Image", "Map"])
+        .with_comments(["/// What the engine knows of the image: `id`, `tags`, `user`, `labels` (map), `env` (map,\n/// `KEY=VALUE` split at the first `=`), `cmd`, `entrypoint` (arrays), `workdir`,\n/// `exposed_ports` (like `\"8000/tcp\"`), `volumes`, `healthcheck` (map: `test`, `interval`,\n/// `timeout`, `start_period` in seconds, `retries`; `()` when none), `size` (bytes), `os`,\n/// `arch`, `created`, `layers` (oldest first; maps: `size`, `created_by`)."])
+        .register_into_engine(engine, |call: NativeCallContext, img: &mut Image| inspect(&call, img));
+    FuncRegistration::new("to_string")
+        .with_params_info(["img: &mut Image", "String"])
+        .register_into_engine(engine, |img: &mut Image| img.to_string());
+    FuncRegistration::new("to_debug")
+        .with_params_info(["img: &mut Image", "String"])
+        .register_into_engine(engine, |img: &mut Image| img.to_string());
+}
+
+fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
+    let ctx = ctx(call)?;
+    let at = |t: Thrown| t.at(call.call_position());
+    known_keys(options, BUILD_OPTIONS, "build()").map_err(at)?;
+    let dockerfile = opt_string(options, "dockerfile", "build()")
+        .map_err(at)?
+        .ok_or_else(|| {
+            at(Thrown::usage(
+                "build() needs a `dockerfile`",
+                "e.g. build(#{ dockerfile: \"docker/Dockerfile.cpu\" }) or build(\"docker/Dockerfile.cpu\")",
+            ))
+        })?;
+    let context = opt_string(options, "context", "build()").map_err(at)?.unwrap_or_else(|| ".".into());
+    let request = BuildRequest {
+        context: PathBuf::from(&context),
+        dockerfile: PathBuf::from(&dockerfile),
+        tag: opt_string(options, "tag", "build()").map_err(at)?.filter(|t| !t.is_empty()),
+        target: opt_string(options, "target", "build()").map_err(at)?.filter(|t| !t.is_empty()),
+        args: opt_string_map(options, "args", "build()").map_err(at)?,
+        no_cache: opt_bool(options, "no_cache", "build()").map_err(at)?.unwrap_or(false),
+    };
+    let label = request.tag.clone().unwrap_or_else(|| dockerfile.clone());
+    let started = Instant::now();
+    let task = ctx.task.id;
+    let run = Arc::clone(&ctx.run);
+    let on_event = |event: BuildEvent| match event {
+        BuildEvent::Step { step, total, instruction } => run.emit(&Event::BuildStep {
+            task,
+            image: label.clone(),
+            step,
+            total,
+            instruction,
+        }),
+        BuildEvent::Output(line) => run.emit(&Event::BuildOutput {
+            task,
+            image: label.clone(),
+            line,
+        }),
+    };
+    let built = ctx.run.rt.block_on(ctx.run.engine.build(&request, on_event, &ctx.cancel));
+    let id = built.map_err(|err| at(build_error(&ctx, &request, err)))?;
+    ctx.run.emit(&Event::BuildFinished {
+        task,
+        image: label,
+        id: id.clone(),
+        seconds: started.elapsed().as_secs_f64(),
+    });
+    Ok(Image {
+        id,
+        tag: request.tag.clone().unwrap_or_default(),
+        built: Some(Arc::new(BuiltFrom {
+            dockerfile: request.dockerfile.clone(),
+            context: request.context.clone(),
+            target: request.target.clone(),
+        })),
+        details: Arc::new(OnceLock::new()),
+    })
+}
+
+fn build_error(ctx: &Ctx, request: &BuildRequest, err: BuildError) -> Thrown {
+    match err {
+        BuildError::Op(op) => thrown(op),
+        BuildError::Context(err) => Thrown::usage(
+            format!("the build context cannot be sent: {err}"),
+            "check the `dockerfile` and `context` paths (relative to the directory shakedown runs in) and the .dockerignore",
+        ),
+        BuildError::Failed(failure) => {
+            let _ = ctx;
+            build_failure(&request.dockerfile, &failure)
+        }
+    }
+}
+
+/// A failed build, pointing at the Dockerfile instruction the engine was
+/// running, with the last lines of its output.
+fn build_failure(dockerfile: &Path, failure: &BuildFailure) -> Thrown {
+    let mut thrown = Thrown::new(
+        ThrownKind::Failure,
+        "shakedown::build::failed",
+        format!("building {} failed: {}", dockerfile.display(), failure.message),
+    )
+    .help("fix the instruction shown; rerun with the same tag to use the build cache");
+    if let Ok(parsed) = Dockerfile::read(dockerfile) {
+        let instruction = failure
+            .step
+            .and_then(|n| parsed.step(n))
+            .or_else(|| line_in_message(&failure.message).and_then(|line| parsed.instructions.iter().find(|i| i.line == line)));
+        if let Some(instruction) = instruction {
+            thrown = thrown.span(FileSpan {
+                name: dockerfile.display().to_string(),
+                text: parsed.source.clone().into(),
+                offset: instruction.span.start,
+                len: instruction.span.len(),
+                label: format!("this {} failed", instruction.kind),
+            });
+        }
+    }
+    if !failure.tail.is_empty() {
+        thrown = thrown.detail(format!("last lines of the build output:\n  {}", failure.tail.join("\n  ")));
+    }
+    thrown
+}
+
+/// "Dockerfile parse error line 7: unknown instruction: FOO" → 7
+fn line_in_message(message: &str) -> Option<usize> {
+    let at = message.find("line ")? + 5;
+    let digits: String = message[at..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+fn image(call: &NativeCallContext, reference: &str) -> RhaiResult<Image> {
+    let ctx = ctx(call)?;
+    let details = ctx
+        .run
+        .rt
+        .block_on(ctx.run.engine.inspect_image(reference))
+        .map_err(|err| thrown(err).at(call.call_position()))?;
+    let details_cell = OnceLock::new();
+    let id = details.id.clone();
+    let _ = details_cell.set(details);
+    Ok(Image {
+        id,
+        tag: reference.to_owned(),
+        built: None,
+        details: Arc::new(details_cell),
+    })
+}
+
+/// The image's details, asked of the engine once.
+pub fn details(call: &NativeCallContext, img: &Image) -> RhaiResult<ImageDetails> {
+    if let Some(details) = img.details.get() {
+        return Ok(details.clone());
+    }
+    let ctx = ctx(call)?;
+    let details = ctx
+        .run
+        .rt
+        .block_on(ctx.run.engine.inspect_image(img.reference()))
+        .map_err(|err| thrown(err).at(call.call_position()))?;
+    let _ = img.details.set(details.clone());
+    Ok(details)
+}
+
+fn inspect(call: &NativeCallContext, img: &Image) -> RhaiResult<Map> {
+    Ok(to_map(&details(call, img)?))
+}
+
+fn string_map<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) -> Dynamic {
+    Dynamic::from_map(pairs.map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone()))).collect())
+}
+
+fn to_map(d: &ImageDetails) -> Map {
+    let mut map = Map::new();
+    let mut put = |key: &str, value: Dynamic| {
+        map.insert(key.into(), value);
+    };
+    put("id", Dynamic::from(d.id.clone()));
+    put("tags", strings(&d.tags));
+    put("user", Dynamic::from(d.user.clone()));
+    put("labels", string_map(d.labels.iter()));
+    put("env", string_map(d.env.iter().map(|(k, v)| (k, v))));
+    put("cmd", strings(&d.cmd));
+    put("entrypoint", strings(&d.entrypoint));
+    put("workdir", Dynamic::from(d.workdir.clone()));
+    put("exposed_ports", strings(&d.exposed_ports));
+    put("volumes", strings(&d.volumes));
+    put(
+        "healthcheck",
+        d.healthcheck.as_ref().map_or(Dynamic::UNIT, |h| {
+            let mut hc = Map::new();
+            hc.insert("test".into(), strings(&h.test));
+            hc.insert("interval".into(), Dynamic::from_float(h.interval));
+            hc.insert("timeout".into(), Dynamic::from_float(h.timeout));
+            hc.insert("start_period".into(), Dynamic::from_float(h.start_period));
+            hc.insert("retries".into(), Dynamic::from_int(h.retries));
+            Dynamic::from_map(hc)
+        }),
+    );
+    put("size", Dynamic::from_int(d.size));
+    put("os", Dynamic::from(d.os.clone()));
+    put("arch", Dynamic::from(d.arch.clone()));
+    put("created", Dynamic::from(d.created.clone()));
+    put(
+        "layers",
+        Dynamic::from_array(
+            d.layers
+                .iter()
+                .map(|l| {
+                    let mut layer = Map::new();
+                    layer.insert("size".into(), Dynamic::from_int(l.size));
+                    layer.insert("created_by".into(), Dynamic::from(l.created_by.clone()));
+                    Dynamic::from_map(layer)
+                })
+                .collect(),
+        ),
+    );
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parse_error_line_is_found_in_the_message() {
+        assert_eq!(line_in_message("Dockerfile parse error line 7: unknown instruction: FOO"), Some(7));
+        assert_eq!(line_in_message("no line here"), None);
+    }
+
+    #[test]
+    fn env_is_a_map_and_healthcheck_unit_when_absent() {
+        let details = ImageDetails {
+            env: vec![("A".into(), "b=c".into())],
+            ..Default::default()
+        };
+        let map = to_map(&details);
+        let env = map["env"].clone().cast::<Map>();
+        assert_eq!(env["A"].to_string(), "b=c");
+        assert!(map["healthcheck"].is_unit());
+    }
+}

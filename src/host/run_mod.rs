@@ -1,0 +1,197 @@
+//! `img.run(command, options)` and its `RunResult`.
+
+use std::time::Duration;
+
+use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+
+use super::convert::{ctx, known_keys, opt_seconds, opt_string, opt_string_map, RhaiResult};
+use super::engine_errors::thrown;
+use super::image::Image;
+use super::run_result::RunResult;
+use super::ApiModule;
+use crate::engine::{Gpus, RunSpec};
+use crate::error::Thrown;
+
+pub const MODULE: ApiModule = ApiModule {
+    title: "Running containers",
+    intro: "Each run is a fresh container removed afterwards, like `docker run --rm`. The image's \
+entrypoint is kept and the command replaces its CMD, as `docker run IMAGE CMD…` does. A command \
+given as a string is split like a shell splits words, but no shell is added.",
+    register,
+};
+
+const RUN_OPTIONS: &[&str] = &["network", "user", "env", "workdir", "entrypoint", "timeout", "gpus"];
+const DEFAULT_RUN_TIMEOUT: f64 = 60.0;
+
+fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<RunResult>("RunResult");
+    FuncRegistration::new("run")
+        .with_params_info(["img: &mut Image", "command: Dynamic", "RunResult"])
+        .with_comments(["/// Runs `command` (an array of words, or a string split like a shell would) in a fresh\n/// container. `img.run(\"whoami\").out == \"appuser\"`"])
+        .register_into_engine(engine, |call: NativeCallContext, img: &mut Image, command: Dynamic| {
+            run(&call, img, &command, &Map::new())
+        });
+    FuncRegistration::new("run")
+        .with_params_info(["img: &mut Image", "command: Dynamic", "options: Map", "RunResult"])
+        .with_comments(["/// Runs with options: `network` (\"none\", \"bridge\", \"host\" or a network name), `user`,\n/// `env` (map), `workdir`, `entrypoint` (string or array; \"\" clears it), `timeout` (seconds,\n/// default 60: the container is killed and the result says it timed out), `gpus` (\"all\" or\n/// a count). `img.run([\"sh\", \"-c\", \"echo ok\"], #{ network: \"none\" })`"])
+        .register_into_engine(
+            engine,
+            |call: NativeCallContext, img: &mut Image, command: Dynamic, options: Map| run(&call, img, &command, &options),
+        );
+    let getters: [(&str, &str, fn(&mut RunResult) -> Dynamic); 7] = [
+        ("exit_code", "/// The exit code (-1 when it timed out).", |r| Dynamic::from_int(r.exit_code)),
+        ("stdout", "/// Everything the command wrote to stdout.", |r| Dynamic::from(r.stdout.clone())),
+        ("stderr", "/// Everything the command wrote to stderr.", |r| Dynamic::from(r.stderr.clone())),
+        ("out", "/// stdout with surrounding whitespace trimmed.", |r| Dynamic::from(r.out())),
+        ("ok", "/// Exit code 0 and not timed out.", |r| Dynamic::from_bool(r.ok())),
+        ("timed_out", "/// Whether the run's `timeout` killed it.", |r| Dynamic::from_bool(r.timed_out)),
+        ("duration", "/// How long it ran, in seconds.", |r| Dynamic::from_float(r.duration)),
+    ];
+    for (name, doc, getter) in getters {
+        FuncRegistration::new(format!("get${name}"))
+            .with_params_info(["r: &mut RunResult", "Dynamic"])
+            .with_comments([doc])
+            .register_into_engine(engine, getter);
+    }
+    FuncRegistration::new("to_string")
+        .with_params_info(["r: &mut RunResult", "String"])
+        .register_into_engine(engine, |r: &mut RunResult| r.to_string());
+    FuncRegistration::new("to_debug")
+        .with_params_info(["r: &mut RunResult", "String"])
+        .register_into_engine(engine, |r: &mut RunResult| r.to_string());
+}
+
+/// A command as argv: an array of words, or a string split like a shell.
+fn argv(command: &Dynamic) -> Result<Vec<String>, Thrown> {
+    if command.is_string() {
+        return shell_words::split(&command.to_string()).map_err(|err| {
+            Thrown::usage(
+                format!("the command {:?} cannot be split into words: {err}", command.to_string()),
+                "close the quote, or pass the command as an array: [\"sh\", \"-c\", \"…\"]",
+            )
+        });
+    }
+    match command.clone().try_cast::<Array>() {
+        Some(words) => Ok(words.iter().map(ToString::to_string).collect()),
+        None => Err(Thrown::usage(
+            format!("a command is a string or an array of strings, not a {}", command.type_name()),
+            "e.g. img.run(\"whoami\") or img.run([\"sh\", \"-c\", \"id -u\"])",
+        )),
+    }
+}
+
+fn gpus(options: &Map) -> Result<Option<Gpus>, Thrown> {
+    match options.get("gpus") {
+        None => Ok(None),
+        Some(v) if v.is_string() && v.to_string() == "all" => Ok(Some(Gpus::All)),
+        Some(v) => match v.as_int() {
+            Ok(n) if n > 0 => Ok(Some(Gpus::Count(n))),
+            _ => Err(Thrown::usage(
+                format!("option `gpus` must be \"all\" or a count above 0, not {v}"),
+                "e.g. gpus: \"all\" or gpus: 1",
+            )),
+        },
+    }
+}
+
+fn entrypoint(options: &Map) -> Result<Option<Vec<String>>, Thrown> {
+    match options.get("entrypoint") {
+        None => Ok(None),
+        Some(v) if v.is_string() => {
+            let text = v.to_string();
+            if text.is_empty() {
+                Ok(Some(Vec::new()))
+            } else {
+                argv(v).map(Some)
+            }
+        }
+        Some(v) => argv(v).map(Some),
+    }
+}
+
+pub fn spec(img: &Image, command: &Dynamic, options: &Map) -> Result<RunSpec, Thrown> {
+    known_keys(options, RUN_OPTIONS, "run()")?;
+    let timeout = opt_seconds(options, "timeout", "run()")?.unwrap_or(DEFAULT_RUN_TIMEOUT);
+    Ok(RunSpec {
+        image: img.reference().to_owned(),
+        cmd: argv(command)?,
+        entrypoint: entrypoint(options)?,
+        network: opt_string(options, "network", "run()")?,
+        user: opt_string(options, "user", "run()")?,
+        env: opt_string_map(options, "env", "run()")?
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
+        workdir: opt_string(options, "workdir", "run()")?,
+        timeout: Duration::from_secs_f64(timeout),
+        gpus: gpus(options)?,
+    })
+}
+
+fn run(call: &NativeCallContext, img: &Image, command: &Dynamic, options: &Map) -> RhaiResult<RunResult> {
+    let ctx = ctx(call)?;
+    let spec = spec(img, command, options).map_err(|t| t.at(call.call_position()))?;
+    let output = ctx
+        .run
+        .rt
+        .block_on(ctx.run.engine.run_container(&spec, &ctx.cancel))
+        .map_err(|err| {
+            let mut t = thrown(err);
+            t.message = format!("running {:?} in {} failed: {}", spec.cmd.join(" "), img.label(), t.message);
+            t.at(call.call_position())
+        })?;
+    Ok(output.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn img() -> Image {
+        Image {
+            id: "sha256:abc".into(),
+            tag: "t".into(),
+            built: None,
+            details: std::sync::Arc::default(),
+        }
+    }
+
+    #[test]
+    fn a_string_command_is_split_like_a_shell_without_a_shell() {
+        let spec = spec(&img(), &Dynamic::from("sh -c 'echo hi there'".to_owned()), &Map::new()).unwrap();
+        assert_eq!(spec.cmd, vec!["sh", "-c", "echo hi there"]);
+        assert_eq!(spec.entrypoint, None);
+        assert_eq!(spec.timeout, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn every_option_reaches_the_spec() {
+        let mut options = Map::new();
+        options.insert("network".into(), Dynamic::from("none".to_owned()));
+        options.insert("user".into(), Dynamic::from("1000".to_owned()));
+        options.insert("workdir".into(), Dynamic::from("/tmp".to_owned()));
+        options.insert("entrypoint".into(), Dynamic::from(String::new()));
+        options.insert("timeout".into(), Dynamic::from_float(2.5));
+        options.insert("gpus".into(), Dynamic::from("all".to_owned()));
+        let mut env = Map::new();
+        env.insert("A".into(), Dynamic::from("1".to_owned()));
+        options.insert("env".into(), Dynamic::from_map(env));
+        let spec = spec(&img(), &Dynamic::from("true".to_owned()), &options).unwrap();
+        assert_eq!(spec.network.as_deref(), Some("none"));
+        assert_eq!(spec.user.as_deref(), Some("1000"));
+        assert_eq!(spec.workdir.as_deref(), Some("/tmp"));
+        assert_eq!(spec.entrypoint, Some(vec![]));
+        assert_eq!(spec.timeout, Duration::from_millis(2500));
+        assert_eq!(spec.gpus, Some(Gpus::All));
+        assert_eq!(spec.env, vec!["A=1"]);
+    }
+
+    #[test]
+    fn an_unknown_option_is_refused_by_name() {
+        let mut options = Map::new();
+        options.insert("netwrk".into(), Dynamic::from("none".to_owned()));
+        let err = spec(&img(), &Dynamic::from("true".to_owned()), &options).unwrap_err();
+        assert!(err.message.contains("netwrk"), "{}", err.message);
+        assert!(err.help.unwrap().contains("network"));
+    }
+}

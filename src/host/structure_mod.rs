@@ -1,0 +1,151 @@
+//! `task`, `check` and `approve`: the structure of a checklist.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rhai::{Dynamic, Engine, FnPtr, FuncRegistration, Map, NativeCallContext};
+
+use super::convert::{call_site, ctx, known_keys, opt_bool, opt_seconds, opt_string_array, RhaiResult};
+use super::ApiModule;
+use crate::error::Thrown;
+use crate::runner::context::Ctx;
+use crate::runner::task::CheckSpec;
+use crate::runner::Task;
+
+pub const MODULE: ApiModule = ApiModule {
+    title: "Structure: tasks, checks, checkpoints",
+    intro: "Tasks start as soon as they are declared and run concurrently, except that a task \
+waits for every task named in `needs` (and is skipped when one of them failed). Checks are \
+scheduled when declared and run concurrently with their siblings, bounded by `--jobs`; reports \
+list them in declaration order. `--jobs 1` runs everything strictly in declaration order. \
+A closure's captured variables are copied when its task or check is declared, so a loop that \
+declares checks hands each its own loop value.",
+    register,
+};
+
+fn register(engine: &mut Engine) {
+    FuncRegistration::new("task")
+        .with_params_info(["name: &str", "body: FnPtr", "()"])
+        .with_comments(["/// Declares a task: a group of work that starts now, concurrently with other tasks.\n/// `task(\"build CPU image\", || { let img = build(\"docker/Dockerfile.cpu\"); … })`"])
+        .register_into_engine(engine, |call: NativeCallContext, name: &str, body: FnPtr| {
+            task(&call, name, &Map::new(), body)
+        });
+    FuncRegistration::new("task")
+        .with_params_info(["name: &str", "options: Map", "body: FnPtr", "()"])
+        .with_comments(["/// Declares a task with options: `needs` (array of task names) makes it wait for those\n/// tasks and skips it when one of them failed.\n/// `task(\"sign off\", #{ needs: [\"CPU image\", \"GPU image\"] }, || approve(\"Review\"))`"])
+        .register_into_engine(
+            engine,
+            |call: NativeCallContext, name: &str, options: Map, body: FnPtr| task(&call, name, &options, body),
+        );
+    FuncRegistration::new("check")
+        .with_params_info(["name: &str", "body: FnPtr", "()"])
+        .with_comments(["/// Declares a gate: it passes when the closure returns `true` (or `()` without throwing),\n/// fails when it returns `false` or throws. A failing check never stops its siblings.\n/// `check(\"runs as appuser\", || img.run(\"whoami\").out == \"appuser\")`"])
+        .register_into_engine(engine, |call: NativeCallContext, name: &str, body: FnPtr| {
+            check(&call, name, &Map::new(), body)
+        });
+    FuncRegistration::new("check")
+        .with_params_info(["name: &str", "options: Map", "body: FnPtr", "()"])
+        .with_comments(["/// Declares a check with options: `gate: false` makes it informational (a failure is a\n/// warning, never a failed run); `timeout` (seconds, default 600) ends it, even when it is\n/// stuck in a loop or waiting on the engine.\n/// `check(\"size under 8 GB\", #{ gate: false }, || img.inspect().size < 8 * GB)`"])
+        .register_into_engine(
+            engine,
+            |call: NativeCallContext, name: &str, options: Map, body: FnPtr| check(&call, name, &options, body),
+        );
+    FuncRegistration::new("approve")
+        .with_params_info(["message: &str", "()"])
+        .with_comments(["/// A blocking human checkpoint. Waits for every check scheduled before it, shows their\n/// results, then asks: on a terminal the person types `approved` (anything else rejects and\n/// is recorded as the reason); `--approve` approves without asking; with neither, it fails.\n/// A rejected checkpoint fails the run and ends the task's body."])
+        .register_into_engine(engine, |call: NativeCallContext, message: &str| approve(&call, message));
+}
+
+/// The default limit of a check: long enough for any real check, short
+/// enough that a forgotten loop does not hang CI.
+const DEFAULT_CHECK_TIMEOUT: f64 = 600.0;
+
+fn not_in_check(ctx: &Ctx, call: &NativeCallContext, what: &str) -> RhaiResult<()> {
+    match &ctx.check {
+        Some(check) => Err(Thrown::usage(
+            format!("{what} cannot be used inside check \"{}\"", check.name),
+            "declare it in a task body or at the top level of the script",
+        )
+        .at(call.call_position())),
+        None => Ok(()),
+    }
+}
+
+/// Copies a closure's captured variables, so that it sees the values they
+/// had when it was declared (Rhai captures by reference).
+fn snapshot(mut body: FnPtr) -> FnPtr {
+    for value in body.iter_curry_mut() {
+        *value = value.flatten_clone();
+    }
+    body
+}
+
+fn task(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> RhaiResult<()> {
+    let ctx = ctx(call)?;
+    not_in_check(&ctx, call, "task()")?;
+    let at = |t: Thrown| t.at(call.call_position());
+    known_keys(options, &["needs"], "task()").map_err(at)?;
+    let needs = opt_string_array(options, "needs", "task()")
+        .map_err(at)?
+        .unwrap_or_default()
+        .iter()
+        .map(|need| {
+            ctx.run.task_named(need).ok_or_else(|| {
+                at(Thrown::usage(
+                    format!("task \"{name}\" needs \"{need}\", but no task of that name is declared before it"),
+                    "declare the needed task first, and check the spelling of its name",
+                ))
+            })
+        })
+        .collect::<RhaiResult<Vec<_>>>()?;
+    let body = snapshot(body);
+    let run = Arc::clone(&ctx.run);
+    let task = Task::new(&run, name.to_owned(), Arc::clone(&ctx.script), false, Some(call_site(call)));
+    if run.options.jobs == 1 {
+        task.execute(&run, &needs, &body);
+        return Ok(());
+    }
+    let run2 = Arc::clone(&run);
+    let task2 = Arc::clone(&task);
+    let spawned = std::thread::Builder::new()
+        .name(format!("task {name}"))
+        .spawn(move || task2.execute(&run2, &needs, &body));
+    match spawned {
+        Ok(handle) => {
+            run.add_thread(handle);
+            Ok(())
+        }
+        Err(err) => Err(at(Thrown::usage(
+            format!("no thread could be started for task \"{name}\": {err}"),
+            "the machine is out of threads; run with --jobs 1",
+        ))),
+    }
+}
+
+fn check(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> RhaiResult<()> {
+    let ctx = ctx(call)?;
+    not_in_check(&ctx, call, "check()")?;
+    let at = |t: Thrown| t.at(call.call_position());
+    known_keys(options, &["gate", "timeout"], "check()").map_err(at)?;
+    let gate = opt_bool(options, "gate", "check()").map_err(at)?.unwrap_or(true);
+    let timeout = opt_seconds(options, "timeout", "check()")
+        .map_err(at)?
+        .unwrap_or(DEFAULT_CHECK_TIMEOUT);
+    let spec = CheckSpec {
+        name: name.to_owned(),
+        gate,
+        timeout: Some(Duration::from_secs_f64(timeout)),
+        call: call_site(call),
+        body: snapshot(body),
+    };
+    ctx.task.schedule_check(&ctx.run, spec);
+    Ok(())
+}
+
+fn approve(call: &NativeCallContext, message: &str) -> RhaiResult<Dynamic> {
+    let ctx = ctx(call)?;
+    not_in_check(&ctx, call, "approve()")?;
+    crate::runner::checkpoint::approve(&ctx, message, call_site(call))
+        .map(|()| Dynamic::UNIT)
+        .map_err(|t| t.at(call.call_position()))
+}

@@ -1,0 +1,17 @@
+//! shakedown runs container-image verification checklists written as Rhai
+//! scripts against a real Docker Engine.
+//!
+//! The flow: [`cli`] parses arguments into a config, a [`subcommand`] compiles
+//! the scripts with the Rhai [`host`], the [`runner`] executes them and emits
+//! [`runner::Event`]s that [`report`]ers consume; primitives reach the Docker
+//! Engine through the [`engine`] adapter and read files with [`static_read`].
+
+pub mod app;
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod host;
+pub mod report;
+pub mod runner;
+pub mod static_read;
+pub mod subcommand;

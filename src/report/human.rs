@@ -1,0 +1,309 @@
+//! The human report: a block per task in declaration order, a line per
+//! check, diagnostics for failures on stderr, a closing summary.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{IsTerminal, Write};
+
+use super::humanize;
+use super::progress::Progress;
+use super::style::Style;
+use super::Reporter;
+use crate::error::{render_diagnostic, stderr_colour};
+use crate::runner::{CheckKind, CheckResult, Event, RunSummary, Status, TaskResult};
+
+pub struct Human {
+    out: Box<dyn Write + Send>,
+    style: Style,
+    err_colour: bool,
+    progress: Option<Progress>,
+    /// Declared tasks, in order, and their results once finished.
+    tasks: Vec<(usize, Option<TaskResult>)>,
+    printed: usize,
+    building: BTreeMap<usize, String>,
+    running: BTreeSet<(usize, usize)>,
+}
+
+impl Human {
+    /// Results to stdout, diagnostics and progress to stderr; colour and
+    /// the progress line only on terminals.
+    pub fn to_terminal() -> Self {
+        let colour_allowed = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let progress = std::io::stderr().is_terminal().then(|| {
+            let width = std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(100);
+            Progress::new(width)
+        });
+        Self {
+            out: Box::new(std::io::stdout()),
+            style: Style {
+                colour: colour_allowed && std::io::stdout().is_terminal(),
+            },
+            err_colour: stderr_colour(),
+            progress,
+            tasks: Vec::new(),
+            printed: 0,
+            building: BTreeMap::new(),
+            running: BTreeSet::new(),
+        }
+    }
+
+    fn clear_progress(&mut self) {
+        if let Some(progress) = self.progress.as_mut() {
+            progress.clear();
+        }
+    }
+
+    fn redraw(&mut self) {
+        let Some(progress) = self.progress.as_mut() else {
+            return;
+        };
+        let mut parts: Vec<String> = self.building.values().cloned().collect();
+        if !self.running.is_empty() {
+            let n = self.running.len();
+            parts.push(format!("{n} check{} running", plural(n)));
+        }
+        if parts.is_empty() {
+            progress.clear();
+        } else {
+            progress.show(&format!("⋯ {}", parts.join(" · ")));
+        }
+    }
+
+    /// A line on stderr that must not tangle with the progress display.
+    fn note(&mut self, text: &str) {
+        self.clear_progress();
+        eprintln!("{text}");
+        self.redraw();
+    }
+
+    /// Prints every finished task whose predecessors are printed.
+    fn flush_tasks(&mut self) {
+        while let Some((_, Some(result))) = self.tasks.get(self.printed) {
+            let result = result.clone();
+            self.printed += 1;
+            if result.is_visible() {
+                self.clear_progress();
+                self.print_task(&result);
+            }
+        }
+        self.redraw();
+    }
+
+    fn print_task(&mut self, task: &TaskResult) {
+        let s = self.style;
+        let status = match task.status {
+            Status::Passed => s.green("passed"),
+            Status::Failed => s.red("failed"),
+            Status::Warned => s.yellow("passed with warnings"),
+            Status::Skipped => s.yellow("skipped"),
+        };
+        let mut text = format!(
+            "{} {}  {}\n",
+            s.bold("▸"),
+            s.bold(&task.name),
+            s.dim(&format!("{status} in {}", humanize::duration(task.duration)))
+        );
+        if let Some(note) = &task.note {
+            text.push_str(&format!("  {}\n", s.dim(note)));
+        }
+        for check in &task.checks {
+            text.push_str(&self.check_line(check));
+        }
+        for record in &task.records {
+            text.push_str(&format!("  {} {}: {}\n", s.dim("·"), record.name, record.display));
+        }
+        let _ = self.out.write_all(text.as_bytes());
+        let _ = self.out.flush();
+        let failures = task
+            .checks
+            .iter()
+            .filter(|c| matches!(c.status, Status::Failed | Status::Warned))
+            .filter_map(|c| c.failure.as_ref())
+            .chain(task.error.as_ref());
+        for failure in failures {
+            eprint!("{}", render_diagnostic(failure.report.as_ref(), self.err_colour, None));
+        }
+    }
+
+    fn check_line(&self, check: &CheckResult) -> String {
+        let s = self.style;
+        let mark = match check.status {
+            Status::Passed => s.green("✓"),
+            Status::Failed => s.red("✗"),
+            Status::Warned => s.yellow("!"),
+            Status::Skipped => s.yellow("-"),
+        };
+        let name = match check.kind {
+            CheckKind::Check => check.name.clone(),
+            CheckKind::Checkpoint => format!("checkpoint: {}", check.name),
+        };
+        let mut extra = Vec::new();
+        if !check.gate {
+            extra.push("informational".to_owned());
+        }
+        if let Some(note) = &check.note {
+            extra.push(note.clone());
+        }
+        if let Some(failure) = &check.failure {
+            extra.push(failure.message.clone());
+        }
+        let extra = if extra.is_empty() {
+            String::new()
+        } else {
+            format!("  {}", s.dim(&extra.join("; ")))
+        };
+        format!(
+            "  {mark} {name:<48} {:>7}{extra}\n",
+            humanize::duration(check.duration)
+        )
+    }
+
+    fn review(&mut self, message: &str, results: &[CheckResult], records: &[crate::runner::Record]) {
+        self.flush_tasks();
+        self.clear_progress();
+        let count = |status| results.iter().filter(|r| r.status == status).count();
+        let s = self.style;
+        let mut text = format!(
+            "{} {}\n  reviewed: {} passed, {} failed, {} warning{}, {} skipped\n",
+            s.bold("◆ checkpoint:"),
+            message,
+            count(Status::Passed),
+            count(Status::Failed),
+            count(Status::Warned),
+            plural(count(Status::Warned)),
+            count(Status::Skipped)
+        );
+        for record in records {
+            text.push_str(&format!("  {} {}: {}\n", s.dim("·"), record.name, record.display));
+        }
+        let _ = self.out.write_all(text.as_bytes());
+        let _ = self.out.flush();
+    }
+
+    fn summary(&mut self, summary: &RunSummary) {
+        // Tasks that never finished in order (a stopped run) still show.
+        for index in self.printed..self.tasks.len() {
+            if let (_, Some(result)) = &self.tasks[index] {
+                let result = result.clone();
+                if result.is_visible() {
+                    self.print_task(&result);
+                }
+            }
+        }
+        self.printed = self.tasks.len();
+        self.clear_progress();
+        if let Some(fatal) = &summary.fatal {
+            eprint!("{}", render_diagnostic(fatal.report.as_ref(), self.err_colour, None));
+        }
+        let s = self.style;
+        let mut parts = vec![
+            s.green(&format!("{} passed", summary.passed)),
+            if summary.failed > 0 {
+                s.red(&format!("{} failed", summary.failed))
+            } else {
+                format!("{} failed", summary.failed)
+            },
+        ];
+        if summary.warned > 0 {
+            parts.push(s.yellow(&format!("{} warning{}", summary.warned, plural(summary.warned))));
+        }
+        if summary.skipped > 0 {
+            parts.push(format!("{} skipped", summary.skipped));
+        }
+        if summary.filtered > 0 {
+            parts.push(format!("{} filtered out", summary.filtered));
+        }
+        let verdict = match summary.exit as u8 {
+            0 => s.green("ok"),
+            130 => s.yellow("interrupted"),
+            _ => s.red("FAILED"),
+        };
+        let line = format!(
+            "\n{verdict}: {} in {}\n",
+            parts.join(", "),
+            humanize::duration(summary.duration)
+        );
+        let _ = self.out.write_all(line.as_bytes());
+        let _ = self.out.flush();
+    }
+}
+
+/// The first line of `text`, whitespace runs folded, cut at `max` chars.
+fn one_line(text: &str, max: usize) -> String {
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.chars().count() <= max {
+        return folded;
+    }
+    let cut: String = folded.chars().take(max.saturating_sub(1)).collect();
+    format!("{cut}…")
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+impl Reporter for Human {
+    fn report(&mut self, event: &Event) {
+        match event {
+            Event::TaskDeclared { task, .. } => self.tasks.push((*task, None)),
+            Event::BuildStep {
+                task,
+                image,
+                step,
+                total,
+                instruction,
+            } => {
+                let instruction = one_line(instruction, 72);
+                let text = format!("building {image} step {step}/{total}: {instruction}");
+                if self.progress.is_some() {
+                    self.building.insert(*task, text);
+                    self.redraw();
+                } else {
+                    eprintln!("  {text}");
+                }
+            }
+            Event::BuildFinished { task, .. } => {
+                self.building.remove(task);
+                self.redraw();
+            }
+            Event::CheckStarted { task, index, .. } => {
+                self.running.insert((*task, *index));
+                self.redraw();
+            }
+            Event::CheckFinished(result) => {
+                self.running.remove(&(result.task, result.index));
+                self.redraw();
+            }
+            Event::ScriptOutput { text, .. } => self.note(text),
+            Event::CheckpointReview {
+                message,
+                results,
+                records,
+                ..
+            } => self.review(message, results, records),
+            Event::CheckpointPrompt { .. } => {
+                self.clear_progress();
+                eprint!("Type \"approved\" to approve, anything else rejects: ");
+                let _ = std::io::stderr().flush();
+            }
+            Event::TaskFinished(result) => {
+                self.building.remove(&result.id);
+                if let Some(slot) = self.tasks.iter_mut().find(|(id, _)| *id == result.id) {
+                    slot.1 = Some(result.clone());
+                }
+                self.flush_tasks();
+            }
+            Event::RunFinished(summary) => self.summary(summary),
+            Event::RunStarted { .. }
+            | Event::TaskStarted { .. }
+            | Event::BuildOutput { .. }
+            | Event::Recorded { .. } => {}
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! `--format json`: one JSON document on stdout when the run ends (the
+//! schema is in docs/json-report.md); failures' diagnostics still go to
+//! stderr.
+
+use std::io::Write;
+
+use super::Reporter;
+use crate::error::{render_diagnostic, stderr_colour};
+use crate::runner::{Event, Status};
+
+pub struct Json {
+    out: Box<dyn Write + Send>,
+}
+
+impl Json {
+    pub fn to_stdout() -> Self {
+        Self {
+            out: Box::new(std::io::stdout()),
+        }
+    }
+}
+
+impl Reporter for Json {
+    fn report(&mut self, event: &Event) {
+        match event {
+            Event::TaskFinished(task) => {
+                let failures = task
+                    .checks
+                    .iter()
+                    .filter(|c| c.status == Status::Failed)
+                    .filter_map(|c| c.failure.as_ref())
+                    .chain(task.error.as_ref());
+                for failure in failures {
+                    eprint!("{}", render_diagnostic(failure.report.as_ref(), stderr_colour(), None));
+                }
+            }
+            Event::RunFinished(summary) => {
+                if let Ok(text) = serde_json::to_string_pretty(summary) {
+                    let _ = writeln!(self.out, "{text}");
+                    let _ = self.out.flush();
+                }
+            }
+            _ => {}
+        }
+    }
+}

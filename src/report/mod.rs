@@ -1,0 +1,27 @@
+//! Reporters: consumers of runner events. Human lines (with a progress
+//! display on a terminal) or one JSON document.
+
+mod human;
+pub mod humanize;
+mod json;
+mod progress;
+mod style;
+
+pub use human::Human;
+pub use json::Json;
+
+use crate::cli::Format;
+use crate::runner::Event;
+
+/// Anything that consumes the events of a run.
+pub trait Reporter: Send {
+    fn report(&mut self, event: &Event);
+}
+
+/// The reporter `--format` asks for.
+pub fn for_format(format: Format) -> Box<dyn Reporter> {
+    match format {
+        Format::Human => Box::new(Human::to_terminal()),
+        Format::Json => Box::new(Json::to_stdout()),
+    }
+}

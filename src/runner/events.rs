@@ -1,0 +1,94 @@
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::outcome::{CheckResult, Record, RunSummary, TaskResult};
+
+/// Everything a run tells the outside world. Reporters, the progress
+/// display and watch mode consume these and nothing else.
+#[derive(Debug, Clone)]
+pub enum Event {
+    RunStarted {
+        run_id: String,
+        scripts: Vec<String>,
+    },
+    /// A task exists (declaration order is the order of these events).
+    TaskDeclared {
+        task: usize,
+        name: String,
+        script: String,
+        implicit: bool,
+    },
+    TaskStarted {
+        task: usize,
+    },
+    /// The engine began a build step ("Step 3/19 : RUN …").
+    BuildStep {
+        task: usize,
+        image: String,
+        step: usize,
+        total: usize,
+        instruction: String,
+    },
+    /// A line of build output.
+    BuildOutput {
+        task: usize,
+        image: String,
+        line: String,
+    },
+    BuildFinished {
+        task: usize,
+        image: String,
+        id: String,
+        seconds: f64,
+    },
+    CheckStarted {
+        task: usize,
+        index: usize,
+        name: String,
+    },
+    CheckFinished(CheckResult),
+    Recorded {
+        task: usize,
+        record: Record,
+    },
+    /// A checkpoint is about to decide: the results it reviews.
+    CheckpointReview {
+        task: usize,
+        message: String,
+        results: Vec<CheckResult>,
+        records: Vec<Record>,
+    },
+    /// A checkpoint asks the person at the terminal.
+    CheckpointPrompt {
+        message: String,
+    },
+    /// `print` / `debug` from a script.
+    ScriptOutput {
+        task: usize,
+        text: String,
+    },
+    TaskFinished(TaskResult),
+    RunFinished(RunSummary),
+}
+
+/// Where events go: a reporter called synchronously under a lock, so an
+/// event has been shown when `emit` returns (a prompt is on screen before
+/// the checkpoint reads the answer).
+#[derive(Clone)]
+pub struct EventSink(Arc<Mutex<dyn FnMut(&Event) + Send>>);
+
+impl EventSink {
+    pub fn new(handler: impl FnMut(&Event) + Send + 'static) -> Self {
+        Self(Arc::new(Mutex::new(handler)))
+    }
+
+    pub fn emit(&self, event: &Event) {
+        let mut handler = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        handler(event);
+    }
+}
+
+impl std::fmt::Debug for EventSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventSink")
+    }
+}

@@ -1,0 +1,24 @@
+//! The runner: executes compiled scripts, schedules tasks and checks, and
+//! tells reporters what happens only through [`Event`]s.
+
+pub mod checkpoint;
+pub mod context;
+mod events;
+mod execute;
+mod failure;
+mod latch;
+mod outcome;
+mod run;
+mod script;
+mod slots;
+pub mod task;
+
+pub use checkpoint::CheckpointAnswer;
+pub use events::{Event, EventSink};
+pub use execute::{execute, RunOptions};
+pub use failure::{Failure, FailureKind, Location};
+pub use latch::Latch;
+pub use outcome::{CheckKind, CheckResult, Record, RecordValue, RunSummary, Status, TaskResult};
+pub use run::Run;
+pub use script::Script;
+pub use task::{CheckSlot, Task};

@@ -1,0 +1,120 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::failure::Failure;
+use crate::error::Exit;
+
+/// How a check, checkpoint or task ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Passed,
+    Failed,
+    /// An informational check (`gate: false`) that failed.
+    Warned,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckKind {
+    Check,
+    Checkpoint,
+}
+
+/// One check's (or checkpoint's) result.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub task: usize,
+    /// Declaration order within the task.
+    pub index: usize,
+    pub name: String,
+    pub kind: CheckKind,
+    pub gate: bool,
+    pub status: Status,
+    #[serde(serialize_with = "seconds")]
+    pub duration: Duration,
+    /// Why it was skipped, or how a checkpoint was answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Arc<Failure>>,
+}
+
+/// A figure for the report (`record(name, value)`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    pub name: String,
+    pub value: RecordValue,
+    /// The value as the human report shows it (sizes in kB/MB/GB).
+    pub display: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum RecordValue {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Text(String),
+}
+
+/// One task's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskResult {
+    pub id: usize,
+    pub name: String,
+    pub script: String,
+    /// The implicit task of a script's top level.
+    pub implicit: bool,
+    pub status: Status,
+    #[serde(serialize_with = "seconds")]
+    pub duration: Duration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The error that ended the task body, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Arc<Failure>>,
+    pub checks: Vec<CheckResult>,
+    pub records: Vec<Record>,
+}
+
+impl TaskResult {
+    /// Whether the human report shows this task at all: an implicit task
+    /// with nothing in it is an implementation detail.
+    pub fn is_visible(&self) -> bool {
+        !self.implicit || !self.checks.is_empty() || !self.records.is_empty() || self.error.is_some()
+    }
+}
+
+/// The whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub scripts: Vec<String>,
+    pub passed: usize,
+    pub failed: usize,
+    pub warned: usize,
+    pub skipped: usize,
+    /// Checks left out by `--filter`.
+    pub filtered: usize,
+    #[serde(serialize_with = "seconds")]
+    pub duration: Duration,
+    pub interrupted: bool,
+    #[serde(serialize_with = "exit_code")]
+    pub exit: Exit,
+    pub tasks: Vec<TaskResult>,
+    /// An error that stopped the run as a whole (an unreachable engine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fatal: Option<Arc<Failure>>,
+}
+
+fn seconds<S: serde::Serializer>(duration: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((duration.as_secs_f64() * 1000.0).round() / 1000.0)
+}
+
+fn exit_code<S: serde::Serializer>(exit: &Exit, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u8(*exit as u8)
+}

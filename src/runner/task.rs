@@ -1,0 +1,406 @@
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use rhai::{Dynamic, FnPtr};
+use tokio_util::sync::CancellationToken;
+
+use super::context::{self, Ctx};
+use super::events::Event;
+use super::failure::{Failure, FailureKind, Subject};
+use super::latch::Latch;
+use super::outcome::{CheckKind, CheckResult, Record, Status, TaskResult};
+use super::run::Run;
+use super::script::Script;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Something to undo when a task ends (a container it started).
+pub type Cleanup = Box<dyn FnOnce() + Send>;
+
+/// A declared task.
+pub struct Task {
+    pub id: usize,
+    pub name: String,
+    pub script: Arc<Script>,
+    pub implicit: bool,
+    pub cancel: CancellationToken,
+    /// Where `task(…)` was called (line, column).
+    pub call: Option<(usize, usize)>,
+    checks: Mutex<Vec<Arc<CheckSlot>>>,
+    records: Mutex<Vec<Record>>,
+    error: Mutex<Option<Arc<Failure>>>,
+    cleanups: Mutex<Vec<Cleanup>>,
+    pub done: Latch<Status>,
+    pub result: Latch<TaskResult>,
+}
+
+/// A scheduled check or checkpoint; its result is set exactly once.
+pub struct CheckSlot {
+    pub task: usize,
+    pub index: usize,
+    pub name: String,
+    pub kind: CheckKind,
+    pub gate: bool,
+    pub call: (usize, usize),
+    pub result: Latch<CheckResult>,
+}
+
+/// What a check was declared with.
+pub struct CheckSpec {
+    pub name: String,
+    pub gate: bool,
+    pub timeout: Option<Duration>,
+    pub call: (usize, usize),
+    pub body: FnPtr,
+}
+
+impl Task {
+    pub fn new(
+        run: &Run,
+        name: String,
+        script: Arc<Script>,
+        implicit: bool,
+        call: Option<(usize, usize)>,
+    ) -> Arc<Self> {
+        let task = Arc::new(Self {
+            id: run.next_task_id(),
+            name,
+            script,
+            implicit,
+            cancel: run.cancel.child_token(),
+            call,
+            checks: Mutex::new(Vec::new()),
+            records: Mutex::new(Vec::new()),
+            error: Mutex::new(None),
+            cleanups: Mutex::new(Vec::new()),
+            done: Latch::new(),
+            result: Latch::new(),
+        });
+        run.add_task(Arc::clone(&task));
+        run.emit(&Event::TaskDeclared {
+            task: task.id,
+            name: task.name.clone(),
+            script: task.script.file.name.clone(),
+            implicit,
+        });
+        task
+    }
+
+    pub fn records(&self) -> Vec<Record> {
+        lock(&self.records).clone()
+    }
+
+    pub fn record(&self, run: &Run, record: Record) {
+        lock(&self.records).push(record.clone());
+        run.emit(&Event::Recorded {
+            task: self.id,
+            record,
+        });
+    }
+
+    pub fn check_count(&self) -> usize {
+        lock(&self.checks).len()
+    }
+
+    /// Registers something to undo when the task ends, whatever the outcome.
+    pub fn on_end(&self, cleanup: Cleanup) {
+        lock(&self.cleanups).push(cleanup);
+    }
+
+    pub fn set_error(&self, run: &Run, failure: Failure) {
+        let failure = Arc::new(failure);
+        if failure.kind == FailureKind::Engine {
+            run.set_fatal(Arc::clone(&failure));
+        }
+        *lock(&self.error) = Some(failure);
+    }
+
+    fn ctx(self: &Arc<Self>, run: &Arc<Run>) -> Ctx {
+        Ctx {
+            run: Arc::clone(run),
+            script: Arc::clone(&self.script),
+            task: Arc::clone(self),
+            check: None,
+            cancel: self.cancel.clone(),
+        }
+    }
+
+    /// Runs the task: waits for `needs`, evaluates the body, waits for its
+    /// checks, undoes what it started, reports.
+    pub fn execute(self: &Arc<Self>, run: &Arc<Run>, needs: &[Arc<Task>], body: &FnPtr) {
+        let started = Instant::now();
+        for need in needs {
+            let reason = match need.done.wait(&run.cancel) {
+                Some(Status::Passed | Status::Warned) => continue,
+                Some(Status::Failed) => format!("needs \"{}\", which failed", need.name),
+                Some(Status::Skipped) => format!("needs \"{}\", which was skipped", need.name),
+                None => run.stop_reason().to_owned(),
+            };
+            return self.finish(run, started, Some(reason));
+        }
+        if run.cancel.is_cancelled() {
+            return self.finish(run, started, Some(run.stop_reason().to_owned()));
+        }
+        run.emit(&Event::TaskStarted { task: self.id });
+        let result = context::enter(self.ctx(run), || {
+            body.call::<Dynamic>(&run.rhai, &self.script.ast, ())
+        });
+        if let Err(err) = result {
+            self.body_failed(run, &err);
+        }
+        self.finish(run, started, None);
+    }
+
+    /// Records an error that ended the task body (or the script's top level).
+    pub fn body_failed(&self, run: &Run, err: &rhai::EvalAltResult) {
+        if super::checkpoint::is_rejection(err) {
+            return; // already reported as the checkpoint's result
+        }
+        if self.cancel.is_cancelled() && matches!(err.unwrap_inner(), rhai::EvalAltResult::ErrorTerminated(..)) {
+            return; // stopped, not failed; the task is reported as skipped
+        }
+        let what = if self.implicit {
+            format!("script {}", self.script.file.name)
+        } else {
+            format!("task \"{}\"", self.name)
+        };
+        let subject = Subject {
+            what,
+            call: self.call,
+            call_label: "this task",
+        };
+        let failure = Failure::from_eval(err, &self.script.file, &subject);
+        if failure.kind == FailureKind::Cancelled && self.cancel.is_cancelled() {
+            return;
+        }
+        self.set_error(run, failure);
+    }
+
+    /// Waits for the task's checks, runs its cleanups, reports its result.
+    pub fn finish(self: &Arc<Self>, run: &Run, started: Instant, skipped: Option<String>) {
+        let never = CancellationToken::new();
+        let slots = lock(&self.checks).clone();
+        let checks: Vec<CheckResult> = slots.iter().filter_map(|s| s.result.wait(&never)).collect();
+        let cleanups: Vec<Cleanup> = lock(&self.cleanups).drain(..).collect();
+        for cleanup in cleanups.into_iter().rev() {
+            cleanup();
+        }
+        let error = lock(&self.error).clone();
+        let stopped = skipped.is_none()
+            && error.is_none()
+            && self.cancel.is_cancelled()
+            && !checks.iter().any(|c| c.status == Status::Failed);
+        let status = if skipped.is_some() || stopped {
+            Status::Skipped
+        } else if error.is_some()
+            || checks.iter().any(|c| c.status == Status::Failed)
+        {
+            Status::Failed
+        } else {
+            Status::Passed
+        };
+        let note = skipped.or_else(|| stopped.then(|| run.stop_reason().to_owned()));
+        let result = TaskResult {
+            id: self.id,
+            name: self.name.clone(),
+            script: self.script.file.name.clone(),
+            implicit: self.implicit,
+            status,
+            duration: started.elapsed(),
+            note,
+            error,
+            checks,
+            records: self.records(),
+        };
+        run.emit(&Event::TaskFinished(result.clone()));
+        self.result.set(result);
+        self.done.set(status);
+        if status == Status::Failed && run.options.fail_fast {
+            run.cancel.cancel();
+        }
+    }
+
+    /// Declares a check: runs it now with `--jobs 1`, else on its own thread
+    /// once a slot is free.
+    pub fn schedule_check(self: &Arc<Self>, run: &Arc<Run>, spec: CheckSpec) {
+        if !run.matches_filter(&spec.name) && !run.matches_filter(&self.name) {
+            run.count_filtered();
+            return;
+        }
+        let slot = self.add_slot(run, &spec.name, CheckKind::Check, spec.gate, spec.call);
+        if run.options.jobs == 1 {
+            return self.run_check(run, &slot, &spec);
+        }
+        let (task, run2, slot2) = (Arc::clone(self), Arc::clone(run), Arc::clone(&slot));
+        let spawned = std::thread::Builder::new()
+            .name(format!("check {}", spec.name))
+            .spawn(move || {
+                let Some(_slot_guard) = run2.slots.acquire(&task.cancel) else {
+                    return task.skip_check(&run2, &slot2, run2.stop_reason());
+                };
+                task.run_check(&run2, &slot2, &spec);
+            });
+        match spawned {
+            Ok(handle) => run.add_thread(handle),
+            Err(err) => self.skip_check(run, &slot, &format!("no thread could be started for it: {err}")),
+        }
+    }
+
+    pub fn add_slot(
+        &self,
+        run: &Run,
+        name: &str,
+        kind: CheckKind,
+        gate: bool,
+        call: (usize, usize),
+    ) -> Arc<CheckSlot> {
+        let mut checks = lock(&self.checks);
+        let slot = Arc::new(CheckSlot {
+            task: self.id,
+            index: checks.len(),
+            name: name.to_owned(),
+            kind,
+            gate,
+            call,
+            result: Latch::new(),
+        });
+        checks.push(Arc::clone(&slot));
+        drop(checks);
+        run.add_check(Arc::clone(&slot));
+        slot
+    }
+
+    pub fn skip_check(&self, run: &Run, slot: &CheckSlot, reason: &str) {
+        self.settle(
+            run,
+            slot,
+            Status::Skipped,
+            Duration::ZERO,
+            Some(reason.to_owned()),
+            None,
+        );
+    }
+
+    /// Reports a check's result and wakes whoever waits for it.
+    pub fn settle(
+        &self,
+        run: &Run,
+        slot: &CheckSlot,
+        status: Status,
+        duration: Duration,
+        note: Option<String>,
+        failure: Option<Failure>,
+    ) {
+        let failure = failure.map(Arc::new);
+        if let Some(f) = failure.as_ref().filter(|f| f.kind == FailureKind::Engine) {
+            run.set_fatal(Arc::clone(f));
+        }
+        let result = CheckResult {
+            task: self.id,
+            index: slot.index,
+            name: slot.name.clone(),
+            kind: slot.kind,
+            gate: slot.gate,
+            status,
+            duration,
+            note,
+            failure,
+        };
+        run.emit(&Event::CheckFinished(result.clone()));
+        slot.result.set(result);
+        if status == Status::Failed && run.options.fail_fast {
+            run.cancel.cancel();
+        }
+    }
+
+    fn run_check(self: &Arc<Self>, run: &Arc<Run>, slot: &Arc<CheckSlot>, spec: &CheckSpec) {
+        if self.cancel.is_cancelled() {
+            return self.skip_check(run, slot, run.stop_reason());
+        }
+        run.emit(&Event::CheckStarted {
+            task: self.id,
+            index: slot.index,
+            name: slot.name.clone(),
+        });
+        let cancel = self.cancel.child_token();
+        let timed_out = Arc::new(AtomicBool::new(false));
+        let timer = spec.timeout.map(|limit| {
+            let (cancel, timed_out) = (cancel.clone(), Arc::clone(&timed_out));
+            run.rt.spawn(async move {
+                tokio::time::sleep(limit).await;
+                timed_out.store(true, Ordering::SeqCst);
+                cancel.cancel();
+            })
+        });
+        let ctx = Ctx {
+            check: Some(Arc::clone(slot)),
+            cancel,
+            ..self.ctx(run)
+        };
+        let started = Instant::now();
+        let outcome = context::enter(ctx, || spec.body.call::<Dynamic>(&run.rhai, &self.script.ast, ()));
+        let duration = started.elapsed();
+        if let Some(timer) = timer {
+            timer.abort();
+        }
+        let subject = Subject {
+            what: format!("check \"{}\"", slot.name),
+            call: Some(slot.call),
+            call_label: "this check",
+        };
+        let file = &self.script.file;
+        let failure = if timed_out.load(Ordering::SeqCst) {
+            let limit = spec.timeout.unwrap_or_default().as_secs_f64();
+            Some(Failure::simple(
+                FailureKind::Timeout,
+                "shakedown::check::timeout",
+                format!("did not finish within its timeout of {limit}s"),
+                Some("raise `timeout` in the check's options, or find what it waits for".into()),
+                file,
+                &subject,
+            ))
+        } else if self.cancel.is_cancelled() && outcome.is_err() {
+            return self.settle(run, slot, Status::Skipped, duration, Some(run.stop_reason().into()), None);
+        } else {
+            match outcome {
+                Ok(value) => verdict(&value, file, &subject),
+                Err(err) => Some(Failure::from_eval(&err, file, &subject)),
+            }
+        };
+        let status = match (&failure, spec.gate) {
+            (None, _) => Status::Passed,
+            (Some(_), true) => Status::Failed,
+            (Some(_), false) => Status::Warned,
+        };
+        self.settle(run, slot, status, duration, None, failure);
+    }
+}
+
+/// A check passes on `true` or `()`, fails on `false`; any other value is a
+/// mistake in the script.
+fn verdict(value: &Dynamic, file: &crate::error::SourceFile, subject: &Subject<'_>) -> Option<Failure> {
+    if value.is_unit() || value.as_bool() == Ok(true) {
+        return None;
+    }
+    if value.as_bool() == Ok(false) {
+        return Some(Failure::simple(
+            FailureKind::ReturnedFalse,
+            "shakedown::check::false",
+            "the check returned false",
+            Some("use assert_eq(actual, expected) and friends inside the check to see the values that differ".into()),
+            file,
+            subject,
+        ));
+    }
+    Some(Failure::simple(
+        FailureKind::Script,
+        "shakedown::check::not_boolean",
+        format!("the check returned a {} ({value}), not true or false", value.type_name()),
+        Some("end the check with a condition (`x == y`) or an assertion".into()),
+        file,
+        subject,
+    ))
+}

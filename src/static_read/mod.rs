@@ -1,0 +1,6 @@
+//! Static readers: files read without the engine (Dockerfiles,
+//! `.dockerignore`, build contexts).
+
+pub mod build_context;
+pub mod dockerfile;
+pub mod dockerignore;

@@ -1,0 +1,35 @@
+//! Each subcommand has one `execute`, returning the exit code.
+
+mod check;
+mod run;
+
+use crate::cli::{CommonConfig, Subcommand};
+use crate::error::Exit;
+
+impl Subcommand {
+    pub fn execute(&self, common: &CommonConfig) -> Exit {
+        match self {
+            Subcommand::Run { scripts } => run::execute(scripts, common),
+            Subcommand::Check { scripts } => check::execute(scripts),
+        }
+    }
+}
+
+/// Compiles every script, rendering each error; `None` if any failed.
+fn compile_all(
+    engine: &rhai::Engine,
+    scripts: &[std::path::PathBuf],
+) -> Option<Vec<std::sync::Arc<crate::runner::Script>>> {
+    let mut compiled = Vec::new();
+    let mut failed = false;
+    for path in scripts {
+        match crate::host::compile(engine, path) {
+            Ok(script) => compiled.push(std::sync::Arc::new(script)),
+            Err(err) => {
+                crate::error::render_error(&err, None);
+                failed = true;
+            }
+        }
+    }
+    (!failed).then_some(compiled)
+}
