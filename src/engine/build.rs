@@ -144,11 +144,14 @@ impl Follower {
                 if let Some(id) = line.strip_prefix("Successfully built ") {
                     self.id.get_or_insert_with(|| id.trim().to_owned());
                 }
-                if self.tail.len() == TAIL_LINES {
-                    self.tail.pop_front();
+                let line = strip_ansi(line);
+                if !is_builder_chatter(&line) {
+                    if self.tail.len() == TAIL_LINES {
+                        self.tail.pop_front();
+                    }
+                    self.tail.push_back(line.clone());
                 }
-                self.tail.push_back(line.to_owned());
-                events.push(BuildEvent::Output(line.to_owned()));
+                events.push(BuildEvent::Output(line));
             }
         }
         events
@@ -162,6 +165,37 @@ impl Follower {
             tail: self.tail.iter().cloned().collect(),
         })
     }
+}
+
+/// The classic builder's own bookkeeping lines, which say nothing about
+/// why a step failed.
+fn is_builder_chatter(line: &str) -> bool {
+    let line = line.trim();
+    line.is_empty()
+        || line.starts_with("---> ")
+        || line.starts_with("Removing intermediate container")
+        || line.starts_with("Sending build context")
+}
+
+/// Removes ANSI escape sequences (the engine colours a step's stderr).
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// "Step 3/19 : RUN x" → (3, 19, "RUN x")
@@ -195,7 +229,12 @@ mod tests {
         };
         assert_eq!(failure.step, Some(2));
         assert_eq!(failure.instruction.as_deref(), Some("RUN false"));
-        assert_eq!(failure.tail, vec![" ---> Running in 12", "oops"]);
+        assert_eq!(failure.tail, vec!["oops"]);
+    }
+
+    #[test]
+    fn colour_is_stripped_from_output() {
+        assert_eq!(strip_ansi("\u{1b}[91msha256sum: FAILED\u{1b}[0m"), "sha256sum: FAILED");
     }
 
     #[test]

@@ -47,9 +47,15 @@ impl Client {
             .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
             .unwrap_or_else(|| "unix:///var/run/docker.sock".to_owned());
         let docker = Docker::connect_with_host(&endpoint)
-            .map_err(|err| EngineError::BadHost {
-                endpoint: endpoint.clone(),
-                reason: err.to_string(),
+            .map_err(|err| match err {
+                bollard::errors::Error::SocketNotFoundError(path) => EngineError::Unreachable {
+                    endpoint: endpoint.clone(),
+                    reason: format!("no socket at {path}"),
+                },
+                other => EngineError::BadHost {
+                    endpoint: endpoint.clone(),
+                    reason: other.to_string(),
+                },
             })?
             .with_timeout(REQUEST_TIMEOUT);
         let identity = cleanup::Identity::of_this_process();

@@ -20,6 +20,8 @@ pub struct Thrown {
     pub spans: Vec<FileSpan>,
     /// A block of text shown under the report (the last lines of a build).
     pub detail: Option<String>,
+    /// How the failing call is labelled in the script ("this build failed").
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,7 @@ impl Thrown {
             expected: None,
             spans: Vec::new(),
             detail: None,
+            label: None,
         }
     }
 
@@ -80,6 +83,11 @@ impl Thrown {
 
     pub fn span(mut self, span: FileSpan) -> Self {
         self.spans.push(span);
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
         self
     }
 

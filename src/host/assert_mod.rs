@@ -80,8 +80,15 @@ fn register(engine: &mut Engine) {
             if contains(&call, &haystack, &item)? {
                 return Ok(());
             }
-            let what = if haystack.is_map() { "key" } else { "item" };
-            Err(fail(format!("{} does not contain the {what} {}", show(&haystack), show(&item)))
+            let message = match haystack.read_lock::<Map>() {
+                Some(map) => {
+                    let mut keys: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
+                    keys.sort_unstable();
+                    format!("the map has no key {} (its keys: {})", show(&item), keys.join(", "))
+                }
+                None => format!("{} does not contain {}", show(&haystack), show(&item)),
+            };
+            Err(fail(message)
                 .values(show(&haystack), format!("contains {}", show(&item)))
                 .at(call.call_position()))
         });

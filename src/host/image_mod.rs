@@ -140,12 +140,14 @@ fn build_error(ctx: &Ctx, request: &BuildRequest, err: BuildError) -> Thrown {
 /// A failed build, pointing at the Dockerfile instruction the engine was
 /// running, with the last lines of its output.
 fn build_failure(dockerfile: &Path, failure: &BuildFailure) -> Thrown {
+    let step = failure.step.map(|n| format!(" at step {n}")).unwrap_or_default();
     let mut thrown = Thrown::new(
         ThrownKind::Failure,
         "shakedown::build::failed",
-        format!("building {} failed: {}", dockerfile.display(), failure.message),
+        format!("building {} failed{step}: {}", dockerfile.display(), condense(&failure.message)),
     )
-    .help("fix the instruction shown; rerun with the same tag to use the build cache");
+    .help("fix the instruction shown; the build cache keeps the steps before it")
+    .label("this build failed");
     if let Ok(parsed) = Dockerfile::read(dockerfile) {
         let instruction = failure
             .step
@@ -157,7 +159,10 @@ fn build_failure(dockerfile: &Path, failure: &BuildFailure) -> Thrown {
                 text: parsed.source.clone().into(),
                 offset: instruction.span.start,
                 len: instruction.span.len(),
-                label: format!("this {} failed", instruction.kind),
+                label: match exit_code(&failure.message) {
+                    Some(code) => format!("this {} exited with code {code}", instruction.kind),
+                    None => format!("this {} failed", instruction.kind),
+                },
             });
         }
     }
@@ -165,6 +170,21 @@ fn build_failure(dockerfile: &Path, failure: &BuildFailure) -> Thrown {
         thrown = thrown.detail(format!("last lines of the build output:\n  {}", failure.tail.join("\n  ")));
     }
     thrown
+}
+
+/// "The command '/bin/sh -c …' returned a non-zero code: 1" → "the command
+/// exited with code 1" (the instruction is labelled in the Dockerfile).
+fn condense(message: &str) -> String {
+    match message.rsplit_once("returned a non-zero code: ") {
+        Some((head, code)) if head.starts_with("The command ") => {
+            format!("its command exited with code {}", code.trim())
+        }
+        _ => message.to_owned(),
+    }
+}
+
+fn exit_code(message: &str) -> Option<&str> {
+    message.rsplit_once("returned a non-zero code: ").map(|(_, code)| code.trim())
 }
 
 /// "Dockerfile parse error line 7: unknown instruction: FOO" → 7

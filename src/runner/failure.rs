@@ -113,7 +113,9 @@ impl Failure {
     pub fn from_eval(err: &EvalAltResult, script: &SourceFile, subject: &Subject<'_>) -> Self {
         let position = innermost_position(err);
         let inner = err.unwrap_inner();
-        let (kind, code, message, help, thrown) = match Thrown::find(err) {
+        let thrown_found = Thrown::find(err);
+        let custom_label = thrown_found.as_ref().and_then(|t| t.label.clone());
+        let (kind, code, message, help, thrown) = match thrown_found {
             Some(thrown) => (
                 match thrown.kind {
                     ThrownKind::Assertion => FailureKind::Assertion,
@@ -151,6 +153,7 @@ impl Failure {
                 _ => "it failed here",
             };
             if subject.call != Some((line, column)) {
+                let label = custom_label.as_deref().unwrap_or(label);
                 report = report.with_span(&script_span(script, line, column, label));
             }
             location = Some(Location {
@@ -168,7 +171,8 @@ impl Failure {
                     line: span.line(),
                     column: 1,
                 });
-                report = report.with_related(Report::new(&code, span.label.clone()).with_span(span));
+                let title = format!("{}:{}: {}", span.name, span.line(), span.label);
+                report = report.with_related(Report::new(&code, title).with_span(span));
             }
             if let Some(detail) = &thrown.detail {
                 let help = match &report.help {
