@@ -9,8 +9,10 @@ use clap::{Args, Parser, ValueEnum};
 /// Dockerfile) that caused it.
 #[derive(Debug, Parser)]
 #[command(name = "shakedown", version, about, long_about)]
-#[command(after_help = "Exit codes: 0 every gate passed; 1 a gate failed or a checkpoint was rejected; \
-2 a script or argument error; 3 the engine could not be used; 130 interrupted.")]
+#[command(
+    after_help = "Exit codes: 0 every gate passed; 1 a gate failed or a checkpoint was rejected; \
+2 a script or argument error; 3 the engine could not be used; 130 interrupted."
+)]
 pub struct Arguments {
     #[command(subcommand)]
     pub command: Command,

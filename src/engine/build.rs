@@ -81,7 +81,8 @@ impl Client {
         let chunks = futures_util::stream::unfold(context.stream(), |mut rx| async move {
             rx.recv().await.map(|chunk| (chunk, rx))
         });
-        let mut progress = docker.build_image(options, None, Some(bollard::body_try_stream(chunks)));
+        let mut progress =
+            docker.build_image(options, None, Some(bollard::body_try_stream(chunks)));
         let mut follower = Follower::default();
         loop {
             let next = tokio::select! {
@@ -113,9 +114,10 @@ impl Client {
         }
         match follower.id.take() {
             Some(id) => Ok(id),
-            None => Err(follower.failure(
-                "the engine finished the build without naming an image".into(),
-            )),
+            None => {
+                Err(follower
+                    .failure("the engine finished the build without naming an image".into()))
+            }
         }
     }
 }
@@ -222,9 +224,11 @@ mod tests {
     #[test]
     fn the_tail_keeps_the_failing_steps_output() {
         let mut follower = Follower::default();
-        follower.output("Step 1/2 : FROM x\n ---> abc\nStep 2/2 : RUN false\n ---> Running in 12\n");
+        follower
+            .output("Step 1/2 : FROM x\n ---> abc\nStep 2/2 : RUN false\n ---> Running in 12\n");
         follower.output("oops\n");
-        let BuildError::Failed(failure) = follower.failure("returned a non-zero code: 1".into()) else {
+        let BuildError::Failed(failure) = follower.failure("returned a non-zero code: 1".into())
+        else {
             panic!("not a failure");
         };
         assert_eq!(failure.step, Some(2));
@@ -234,7 +238,10 @@ mod tests {
 
     #[test]
     fn colour_is_stripped_from_output() {
-        assert_eq!(strip_ansi("\u{1b}[91msha256sum: FAILED\u{1b}[0m"), "sha256sum: FAILED");
+        assert_eq!(
+            strip_ansi("\u{1b}[91msha256sum: FAILED\u{1b}[0m"),
+            "sha256sum: FAILED"
+        );
     }
 
     #[test]

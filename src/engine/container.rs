@@ -1,11 +1,11 @@
 use std::time::{Duration, Instant};
 
+use bollard::container::LogOutput;
 use bollard::models::{ContainerCreateBody, DeviceRequest, HostConfig};
 use bollard::query_parameters::{
     CreateContainerOptions, KillContainerOptions, LogsOptions, RemoveContainerOptions,
     StartContainerOptions, WaitContainerOptions,
 };
-use bollard::container::LogOutput;
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 

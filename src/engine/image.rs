@@ -48,7 +48,9 @@ impl Client {
     /// engine has no such image (shakedown never pulls).
     pub async fn inspect_image(&self, reference: &str) -> Result<ImageDetails, OpError> {
         let docker = self.ready().await?;
-        let missing = |err: bollard::errors::Error| OpError::from_bollard(&err, &self.endpoint, Some(reference));
+        let missing = |err: bollard::errors::Error| {
+            OpError::from_bollard(&err, &self.endpoint, Some(reference))
+        };
         let (inspect, history) = tokio::join!(
             docker.inspect_image(reference),
             docker.image_history(reference)
@@ -58,7 +60,11 @@ impl Client {
         let config = inspect.config.unwrap_or_default();
         let healthcheck = config
             .healthcheck
-            .filter(|h| h.test.as_ref().is_some_and(|t| t.first().is_some_and(|k| k != "NONE")))
+            .filter(|h| {
+                h.test
+                    .as_ref()
+                    .is_some_and(|t| t.first().is_some_and(|k| k != "NONE"))
+            })
             .map(|h| HealthDetails {
                 test: h.test.unwrap_or_default(),
                 #[allow(clippy::cast_precision_loss)]

@@ -30,6 +30,9 @@ pub enum ConfigError {
     NoScript { default: String },
 
     #[error("--jobs must be at least 1")]
-    #[diagnostic(code(shakedown::cli::bad_jobs), help("use --jobs 1 to run strictly in declaration order"))]
+    #[diagnostic(
+        code(shakedown::cli::bad_jobs),
+        help("use --jobs 1 to run strictly in declaration order")
+    )]
     ZeroJobs,
 }

@@ -62,7 +62,8 @@ impl Report {
             .as_ref()
             .is_some_and(|(name, _)| *name == span.name);
         if same_file {
-            self.labels.push((span.offset, span.len, span.label.clone()));
+            self.labels
+                .push((span.offset, span.len, span.label.clone()));
         } else {
             self.related.push(
                 Report::new(self.code.clone(), span.label.clone()).with_span(&FileSpan {
@@ -131,7 +132,9 @@ impl SourceCode for Report {
         let Some((name, text)) = self.source.as_ref() else {
             return Err(miette::MietteError::OutOfBounds);
         };
-        let contents = text.as_ref().read_span(span, context_lines_before, context_lines_after)?;
+        let contents = text
+            .as_ref()
+            .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(miette::MietteSpanContents::new_named(
             name.clone(),
             contents.data(),

@@ -53,7 +53,11 @@ impl SourceFile {
             .map_or(shown, str::trim_end)
             .trim_end_matches(['|', ' '])
             .trim_end_matches(',');
-        let len = if shown.is_empty() { end.max(1) } else { shown.len() };
+        let len = if shown.is_empty() {
+            end.max(1)
+        } else {
+            shown.len()
+        };
         SourceSpan::new(start.into(), len.min(rest.len()))
     }
 }

@@ -14,28 +14,39 @@ the actual and the expected values and the line of the assertion.",
 };
 
 fn fail(message: String) -> Thrown {
-    Thrown::new(ThrownKind::Assertion, "shakedown::check::assertion", message)
+    Thrown::new(
+        ThrownKind::Assertion,
+        "shakedown::check::assertion",
+        message,
+    )
 }
 
 fn register(engine: &mut Engine) {
     FuncRegistration::new("assert")
         .with_params_info(["condition: bool", "message: &str", "()"])
         .with_comments(["/// Fails with `message` unless `condition` is true."])
-        .register_into_engine(engine, |call: NativeCallContext, cond: bool, message: &str| -> RhaiResult<()> {
-            if cond {
-                return Ok(());
-            }
-            Err(fail(message.to_owned()).at(call.call_position()))
-        });
+        .register_into_engine(
+            engine,
+            |call: NativeCallContext, cond: bool, message: &str| -> RhaiResult<()> {
+                if cond {
+                    return Ok(());
+                }
+                Err(fail(message.to_owned()).at(call.call_position()))
+            },
+        );
     FuncRegistration::new("assert")
         .with_params_info(["condition: bool", "()"])
         .with_comments(["/// Fails unless `condition` is true."])
-        .register_into_engine(engine, |call: NativeCallContext, cond: bool| -> RhaiResult<()> {
-            if cond {
-                return Ok(());
-            }
-            Err(fail("assertion failed: the condition is false".to_owned()).at(call.call_position()))
-        });
+        .register_into_engine(
+            engine,
+            |call: NativeCallContext, cond: bool| -> RhaiResult<()> {
+                if cond {
+                    return Ok(());
+                }
+                Err(fail("assertion failed: the condition is false".to_owned())
+                    .at(call.call_position()))
+            },
+        );
     FuncRegistration::new("assert_eq")
         .with_params_info(["actual: Dynamic", "expected: Dynamic", "()"])
         .with_comments(["/// Fails unless `actual == expected`; the message shows both.\n/// `assert_eq(img.run(\"whoami\").out, \"appuser\")`"])
@@ -50,14 +61,17 @@ fn register(engine: &mut Engine) {
     FuncRegistration::new("assert_ne")
         .with_params_info(["actual: Dynamic", "unexpected: Dynamic", "()"])
         .with_comments(["/// Fails when `actual == unexpected`."])
-        .register_into_engine(engine, |call: NativeCallContext, actual: Dynamic, unexpected: Dynamic| -> RhaiResult<()> {
-            if !equal(&call, &actual, &unexpected)? {
-                return Ok(());
-            }
-            Err(fail(format!("expected anything but {}", show(&unexpected)))
-                .values(show(&actual), format!("not {}", show(&unexpected)))
-                .at(call.call_position()))
-        });
+        .register_into_engine(
+            engine,
+            |call: NativeCallContext, actual: Dynamic, unexpected: Dynamic| -> RhaiResult<()> {
+                if !equal(&call, &actual, &unexpected)? {
+                    return Ok(());
+                }
+                Err(fail(format!("expected anything but {}", show(&unexpected)))
+                    .values(show(&actual), format!("not {}", show(&unexpected)))
+                    .at(call.call_position()))
+            },
+        );
     FuncRegistration::new("assert_match")
         .with_params_info(["text: &str", "regex: &str", "()"])
         .with_comments(["/// Fails unless the regular expression (Rust `regex` syntax) matches somewhere in `text`.\n/// `assert_match(r.out, \"^app\")`"])
@@ -122,7 +136,10 @@ fn contains(call: &NativeCallContext, haystack: &Dynamic, item: &Dynamic) -> Rha
         return Ok(false);
     }
     Err(Thrown::usage(
-        format!("assert_contains() looks into a string, an array or a map, not a {}", haystack.type_name()),
+        format!(
+            "assert_contains() looks into a string, an array or a map, not a {}",
+            haystack.type_name()
+        ),
         "pass the text, array or map to look into first, then the item",
     )
     .at(call.call_position()))

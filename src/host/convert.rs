@@ -12,7 +12,10 @@ pub type RhaiResult<T> = Result<T, Box<rhai::EvalAltResult>>;
 pub fn ctx(call: &NativeCallContext) -> RhaiResult<Ctx> {
     context::current().ok_or_else(|| {
         Thrown::usage(
-            format!("{}() can only be used while a checklist runs", call.fn_name()),
+            format!(
+                "{}() can only be used while a checklist runs",
+                call.fn_name()
+            ),
             "run the script with `shakedown run`",
         )
         .at(call.call_position())
@@ -38,7 +41,10 @@ pub fn known_keys(options: &Map, allowed: &[&str], what: &str) -> Result<(), Thr
 
 fn wrong(key: &str, what: &str, expected: &str, value: &Dynamic) -> Thrown {
     Thrown::usage(
-        format!("option `{key}` of {what} must be {expected}, not a {}", value.type_name()),
+        format!(
+            "option `{key}` of {what} must be {expected}, not a {}",
+            value.type_name()
+        ),
         format!("e.g. {key}: {}", example(expected)),
     )
 }
@@ -65,7 +71,10 @@ pub fn opt_string(options: &Map, key: &str, what: &str) -> Result<Option<String>
 pub fn opt_bool(options: &Map, key: &str, what: &str) -> Result<Option<bool>, Thrown> {
     match options.get(key) {
         None => Ok(None),
-        Some(v) => v.as_bool().map(Some).map_err(|_| wrong(key, what, "true or false", v)),
+        Some(v) => v
+            .as_bool()
+            .map(Some)
+            .map_err(|_| wrong(key, what, "true or false", v)),
     }
 }
 
@@ -89,17 +98,28 @@ pub fn opt_seconds(options: &Map, key: &str, what: &str) -> Result<Option<f64>, 
     Ok(Some(seconds))
 }
 
-pub fn opt_string_map(options: &Map, key: &str, what: &str) -> Result<Vec<(String, String)>, Thrown> {
+pub fn opt_string_map(
+    options: &Map,
+    key: &str,
+    what: &str,
+) -> Result<Vec<(String, String)>, Thrown> {
     match options.get(key) {
         None => Ok(Vec::new()),
         Some(v) => match v.clone().try_cast::<Map>() {
-            Some(map) => Ok(map.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
+            Some(map) => Ok(map
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()),
             None => Err(wrong(key, what, "a map of strings", v)),
         },
     }
 }
 
-pub fn opt_string_array(options: &Map, key: &str, what: &str) -> Result<Option<Vec<String>>, Thrown> {
+pub fn opt_string_array(
+    options: &Map,
+    key: &str,
+    what: &str,
+) -> Result<Option<Vec<String>>, Thrown> {
     match options.get(key) {
         None => Ok(None),
         Some(v) => match v.clone().try_cast::<Array>() {

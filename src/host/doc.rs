@@ -20,7 +20,10 @@ pub fn api_reference() -> String {
          - `vars`: a map of the `--var KEY=VALUE` pairs given on the command line (strings).\n",
     );
     for (name, value) in SIZES {
-        let _ = writeln!(out, "- `{name}`: {value} (decimal, as `docker images` shows sizes).");
+        let _ = writeln!(
+            out,
+            "- `{name}`: {value} (decimal, as `docker images` shows sizes)."
+        );
     }
     for module in MODULES {
         let mut engine = Engine::new_raw();
@@ -71,16 +74,27 @@ fn functions(engine: &Engine) -> Vec<String> {
             let returns = f["returnType"].as_str().map(tidy).unwrap_or_default();
             let heading = match name.strip_prefix("get$") {
                 Some(prop) => {
-                    let owner = params.first().map_or("value", |p| p.split(':').nth(1).map_or("value", str::trim));
+                    let owner = params
+                        .first()
+                        .map_or("value", |p| p.split(':').nth(1).map_or("value", str::trim));
                     format!("`{owner}.{prop}`")
                 }
                 None => {
-                    let args = if params.first().is_some_and(|p| p.starts_with("img:") || p.starts_with("r:")) {
-                        let (me, rest) = params.split_first().map_or(("", &[][..]), |(m, r)| (m.as_str(), r));
+                    let args = if params
+                        .first()
+                        .is_some_and(|p| p.starts_with("img:") || p.starts_with("r:"))
+                    {
+                        let (me, rest) = params
+                            .split_first()
+                            .map_or(("", &[][..]), |(m, r)| (m.as_str(), r));
                         let owner = me.split(':').nth(1).map_or("", str::trim);
                         return Some((
                             format!("{owner}.{name}"),
-                            entry(&format!("`{owner}.{name}({})`", rest.join(", ")), &returns, &comments),
+                            entry(
+                                &format!("`{owner}.{name}({})`", rest.join(", ")),
+                                &returns,
+                                &comments,
+                            ),
                         ));
                     } else {
                         params.join(", ")

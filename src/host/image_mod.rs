@@ -76,21 +76,33 @@ fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
                 "e.g. build(#{ dockerfile: \"docker/Dockerfile.cpu\" }) or build(\"docker/Dockerfile.cpu\")",
             ))
         })?;
-    let context = opt_string(options, "context", "build()").map_err(at)?.unwrap_or_else(|| ".".into());
+    let context = opt_string(options, "context", "build()")
+        .map_err(at)?
+        .unwrap_or_else(|| ".".into());
     let request = BuildRequest {
         context: PathBuf::from(&context),
         dockerfile: PathBuf::from(&dockerfile),
-        tag: opt_string(options, "tag", "build()").map_err(at)?.filter(|t| !t.is_empty()),
-        target: opt_string(options, "target", "build()").map_err(at)?.filter(|t| !t.is_empty()),
+        tag: opt_string(options, "tag", "build()")
+            .map_err(at)?
+            .filter(|t| !t.is_empty()),
+        target: opt_string(options, "target", "build()")
+            .map_err(at)?
+            .filter(|t| !t.is_empty()),
         args: opt_string_map(options, "args", "build()").map_err(at)?,
-        no_cache: opt_bool(options, "no_cache", "build()").map_err(at)?.unwrap_or(false),
+        no_cache: opt_bool(options, "no_cache", "build()")
+            .map_err(at)?
+            .unwrap_or(false),
     };
     let label = request.tag.clone().unwrap_or_else(|| dockerfile.clone());
     let started = Instant::now();
     let task = ctx.task.id;
     let run = Arc::clone(&ctx.run);
     let on_event = |event: BuildEvent| match event {
-        BuildEvent::Step { step, total, instruction } => run.emit(&Event::BuildStep {
+        BuildEvent::Step {
+            step,
+            total,
+            instruction,
+        } => run.emit(&Event::BuildStep {
             task,
             image: label.clone(),
             step,
@@ -103,7 +115,10 @@ fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
             line,
         }),
     };
-    let built = ctx.run.rt.block_on(ctx.run.engine.build(&request, on_event, &ctx.cancel));
+    let built = ctx
+        .run
+        .rt
+        .block_on(ctx.run.engine.build(&request, on_event, &ctx.cancel));
     let id = built.map_err(|err| at(build_error(&ctx, &request, err)))?;
     ctx.run.emit(&Event::BuildFinished {
         task,
@@ -140,19 +155,26 @@ fn build_error(ctx: &Ctx, request: &BuildRequest, err: BuildError) -> Thrown {
 /// A failed build, pointing at the Dockerfile instruction the engine was
 /// running, with the last lines of its output.
 fn build_failure(dockerfile: &Path, failure: &BuildFailure) -> Thrown {
-    let step = failure.step.map(|n| format!(" at step {n}")).unwrap_or_default();
+    let step = failure
+        .step
+        .map(|n| format!(" at step {n}"))
+        .unwrap_or_default();
     let mut thrown = Thrown::new(
         ThrownKind::Failure,
         "shakedown::build::failed",
-        format!("building {} failed{step}: {}", dockerfile.display(), condense(&failure.message)),
+        format!(
+            "building {} failed{step}: {}",
+            dockerfile.display(),
+            condense(&failure.message)
+        ),
     )
     .help("fix the instruction shown; the build cache keeps the steps before it")
     .label("this build failed");
     if let Ok(parsed) = Dockerfile::read(dockerfile) {
-        let instruction = failure
-            .step
-            .and_then(|n| parsed.step(n))
-            .or_else(|| line_in_message(&failure.message).and_then(|line| parsed.instructions.iter().find(|i| i.line == line)));
+        let instruction = failure.step.and_then(|n| parsed.step(n)).or_else(|| {
+            line_in_message(&failure.message)
+                .and_then(|line| parsed.instructions.iter().find(|i| i.line == line))
+        });
         if let Some(instruction) = instruction {
             thrown = thrown.span(FileSpan {
                 name: dockerfile.display().to_string(),
@@ -167,7 +189,10 @@ fn build_failure(dockerfile: &Path, failure: &BuildFailure) -> Thrown {
         }
     }
     if !failure.tail.is_empty() {
-        thrown = thrown.detail(format!("last lines of the build output:\n  {}", failure.tail.join("\n  ")));
+        thrown = thrown.detail(format!(
+            "last lines of the build output:\n  {}",
+            failure.tail.join("\n  ")
+        ));
     }
     thrown
 }
@@ -184,13 +209,18 @@ fn condense(message: &str) -> String {
 }
 
 fn exit_code(message: &str) -> Option<&str> {
-    message.rsplit_once("returned a non-zero code: ").map(|(_, code)| code.trim())
+    message
+        .rsplit_once("returned a non-zero code: ")
+        .map(|(_, code)| code.trim())
 }
 
 /// "Dockerfile parse error line 7: unknown instruction: FOO" → 7
 fn line_in_message(message: &str) -> Option<usize> {
     let at = message.find("line ")? + 5;
-    let digits: String = message[at..].chars().take_while(char::is_ascii_digit).collect();
+    let digits: String = message[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     digits.parse().ok()
 }
 
@@ -232,7 +262,11 @@ fn inspect(call: &NativeCallContext, img: &Image) -> RhaiResult<Map> {
 }
 
 fn string_map<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) -> Dynamic {
-    Dynamic::from_map(pairs.map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone()))).collect())
+    Dynamic::from_map(
+        pairs
+            .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
+            .collect(),
+    )
 }
 
 fn to_map(d: &ImageDetails) -> Map {
@@ -289,7 +323,10 @@ mod tests {
 
     #[test]
     fn a_parse_error_line_is_found_in_the_message() {
-        assert_eq!(line_in_message("Dockerfile parse error line 7: unknown instruction: FOO"), Some(7));
+        assert_eq!(
+            line_in_message("Dockerfile parse error line 7: unknown instruction: FOO"),
+            Some(7)
+        );
         assert_eq!(line_in_message("no line here"), None);
     }
 

@@ -47,7 +47,7 @@ pub fn new_engine() -> Engine {
     let mut engine = Engine::new();
     engine.set_max_expr_depths(256, 256);
     engine.on_progress(|_| context::is_cancelled().then(|| "stopped".into()));
-    engine.on_print(|text| values_mod::print(text));
+    engine.on_print(values_mod::print);
     engine.on_debug(|text, _, _| values_mod::print(text));
     #[allow(deprecated)] // volatile, not deprecated: the way to resolve names everywhere
     engine.on_var(values_mod::resolve);
@@ -92,16 +92,17 @@ pub enum CompileError {
 
 fn syntax_error(file: &SourceFile, err: &rhai::ParseError) -> ScriptError {
     let position = err.position();
-    let (line, column) = (position.line().unwrap_or(1), position.position().unwrap_or(1));
+    let (line, column) = (
+        position.line().unwrap_or(1),
+        position.position().unwrap_or(1),
+    );
     let offset = file.offset(line, column);
-    let len = file.text[offset..]
-        .chars()
-        .next()
-        .map_or(0, char::len_utf8);
+    let len = file.text[offset..].chars().next().map_or(0, char::len_utf8);
     let help = match err.err_type() {
         rhai::ParseErrorType::MissingToken(token, _) => format!("add the missing `{token}`"),
         rhai::ParseErrorType::UnknownOperator(op) => format!("`{op}` is not an operator in Rhai"),
-        _ => "fix the syntax at the place shown; Rhai's syntax is close to Rust's and JavaScript's".to_owned(),
+        _ => "fix the syntax at the place shown; Rhai's syntax is close to Rust's and JavaScript's"
+            .to_owned(),
     };
     ScriptError::Syntax {
         message: err.err_type().to_string(),

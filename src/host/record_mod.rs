@@ -29,7 +29,11 @@ fn to_record(name: &str, value: &Dynamic) -> Record {
     let lower = name.to_lowercase();
     let is_size = lower.contains("size") || lower.contains("bytes");
     let (value, display) = if let Ok(i) = value.as_int() {
-        let display = if is_size { format!("{} ({i} bytes)", bytes(i)) } else { i.to_string() };
+        let display = if is_size {
+            format!("{} ({i} bytes)", bytes(i))
+        } else {
+            i.to_string()
+        };
         (RecordValue::Int(i), display)
     } else if let Ok(f) = value.as_float() {
         (RecordValue::Float(f), format!("{f}"))

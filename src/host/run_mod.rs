@@ -20,7 +20,15 @@ given as a string is split like a shell splits words, but no shell is added.",
     register,
 };
 
-const RUN_OPTIONS: &[&str] = &["network", "user", "env", "workdir", "entrypoint", "timeout", "gpus"];
+const RUN_OPTIONS: &[&str] = &[
+    "network",
+    "user",
+    "env",
+    "workdir",
+    "entrypoint",
+    "timeout",
+    "gpus",
+];
 const DEFAULT_RUN_TIMEOUT: f64 = 60.0;
 
 fn register(engine: &mut Engine) {
@@ -38,14 +46,39 @@ fn register(engine: &mut Engine) {
             engine,
             |call: NativeCallContext, img: &mut Image, command: Dynamic, options: Map| run(&call, img, &command, &options),
         );
-    let getters: [(&str, &str, fn(&mut RunResult) -> Dynamic); 7] = [
-        ("exit_code", "/// The exit code (-1 when it timed out).", |r| Dynamic::from_int(r.exit_code)),
-        ("stdout", "/// Everything the command wrote to stdout.", |r| Dynamic::from(r.stdout.clone())),
-        ("stderr", "/// Everything the command wrote to stderr.", |r| Dynamic::from(r.stderr.clone())),
-        ("out", "/// stdout with surrounding whitespace trimmed.", |r| Dynamic::from(r.out())),
-        ("ok", "/// Exit code 0 and not timed out.", |r| Dynamic::from_bool(r.ok())),
-        ("timed_out", "/// Whether the run's `timeout` killed it.", |r| Dynamic::from_bool(r.timed_out)),
-        ("duration", "/// How long it ran, in seconds.", |r| Dynamic::from_float(r.duration)),
+    type Getter = fn(&mut RunResult) -> Dynamic;
+    let getters: [(&str, &str, Getter); 7] = [
+        (
+            "exit_code",
+            "/// The exit code (-1 when it timed out).",
+            |r| Dynamic::from_int(r.exit_code),
+        ),
+        (
+            "stdout",
+            "/// Everything the command wrote to stdout.",
+            |r| Dynamic::from(r.stdout.clone()),
+        ),
+        (
+            "stderr",
+            "/// Everything the command wrote to stderr.",
+            |r| Dynamic::from(r.stderr.clone()),
+        ),
+        (
+            "out",
+            "/// stdout with surrounding whitespace trimmed.",
+            |r| Dynamic::from(r.out()),
+        ),
+        ("ok", "/// Exit code 0 and not timed out.", |r| {
+            Dynamic::from_bool(r.ok())
+        }),
+        (
+            "timed_out",
+            "/// Whether the run's `timeout` killed it.",
+            |r| Dynamic::from_bool(r.timed_out),
+        ),
+        ("duration", "/// How long it ran, in seconds.", |r| {
+            Dynamic::from_float(r.duration)
+        }),
     ];
     for (name, doc, getter) in getters {
         FuncRegistration::new(format!("get${name}"))
@@ -66,7 +99,10 @@ fn argv(command: &Dynamic) -> Result<Vec<String>, Thrown> {
     if command.is_string() {
         return shell_words::split(&command.to_string()).map_err(|err| {
             Thrown::usage(
-                format!("the command {:?} cannot be split into words: {err}", command.to_string()),
+                format!(
+                    "the command {:?} cannot be split into words: {err}",
+                    command.to_string()
+                ),
                 "close the quote, or pass the command as an array: [\"sh\", \"-c\", \"…\"]",
             )
         });
@@ -74,7 +110,10 @@ fn argv(command: &Dynamic) -> Result<Vec<String>, Thrown> {
     match command.clone().try_cast::<Array>() {
         Some(words) => Ok(words.iter().map(ToString::to_string).collect()),
         None => Err(Thrown::usage(
-            format!("a command is a string or an array of strings, not a {}", command.type_name()),
+            format!(
+                "a command is a string or an array of strings, not a {}",
+                command.type_name()
+            ),
             "e.g. img.run(\"whoami\") or img.run([\"sh\", \"-c\", \"id -u\"])",
         )),
     }
@@ -128,7 +167,12 @@ pub fn spec(img: &Image, command: &Dynamic, options: &Map) -> Result<RunSpec, Th
     })
 }
 
-fn run(call: &NativeCallContext, img: &Image, command: &Dynamic, options: &Map) -> RhaiResult<RunResult> {
+fn run(
+    call: &NativeCallContext,
+    img: &Image,
+    command: &Dynamic,
+    options: &Map,
+) -> RhaiResult<RunResult> {
     let ctx = ctx(call)?;
     let spec = spec(img, command, options).map_err(|t| t.at(call.call_position()))?;
     let output = ctx
@@ -137,7 +181,12 @@ fn run(call: &NativeCallContext, img: &Image, command: &Dynamic, options: &Map) 
         .block_on(ctx.run.engine.run_container(&spec, &ctx.cancel))
         .map_err(|err| {
             let mut t = thrown(err);
-            t.message = format!("running {:?} in {} failed: {}", spec.cmd.join(" "), img.label(), t.message);
+            t.message = format!(
+                "running {:?} in {} failed: {}",
+                spec.cmd.join(" "),
+                img.label(),
+                t.message
+            );
             t.at(call.call_position())
         })?;
     Ok(output.into())
@@ -158,7 +207,12 @@ mod tests {
 
     #[test]
     fn a_string_command_is_split_like_a_shell_without_a_shell() {
-        let spec = spec(&img(), &Dynamic::from("sh -c 'echo hi there'".to_owned()), &Map::new()).unwrap();
+        let spec = spec(
+            &img(),
+            &Dynamic::from("sh -c 'echo hi there'".to_owned()),
+            &Map::new(),
+        )
+        .unwrap();
         assert_eq!(spec.cmd, vec!["sh", "-c", "echo hi there"]);
         assert_eq!(spec.entrypoint, None);
         assert_eq!(spec.timeout, Duration::from_secs(60));

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use rhai::{Dynamic, Engine, FnPtr, FuncRegistration, Map, NativeCallContext};
 
-use super::convert::{call_site, ctx, known_keys, opt_bool, opt_seconds, opt_string_array, RhaiResult};
+use super::convert::{
+    call_site, ctx, known_keys, opt_bool, opt_seconds, opt_string_array, RhaiResult,
+};
 use super::ApiModule;
 use crate::error::Thrown;
 use crate::runner::context::Ctx;
@@ -100,7 +102,13 @@ fn task(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rha
         .collect::<RhaiResult<Vec<_>>>()?;
     let body = snapshot(body);
     let run = Arc::clone(&ctx.run);
-    let task = Task::new(&run, name.to_owned(), Arc::clone(&ctx.script), false, Some(call_site(call)));
+    let task = Task::new(
+        &run,
+        name.to_owned(),
+        Arc::clone(&ctx.script),
+        false,
+        Some(call_site(call)),
+    );
     if run.options.jobs == 1 {
         task.execute(&run, &needs, &body);
         return Ok(());
@@ -127,7 +135,9 @@ fn check(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rh
     not_in_check(&ctx, call, "check()")?;
     let at = |t: Thrown| t.at(call.call_position());
     known_keys(options, &["gate", "timeout"], "check()").map_err(at)?;
-    let gate = opt_bool(options, "gate", "check()").map_err(at)?.unwrap_or(true);
+    let gate = opt_bool(options, "gate", "check()")
+        .map_err(at)?
+        .unwrap_or(true);
     let timeout = opt_seconds(options, "timeout", "check()")
         .map_err(at)?
         .unwrap_or(DEFAULT_CHECK_TIMEOUT);

@@ -11,7 +11,11 @@ pub const SIZES: &[(&str, i64)] = &[("KB", 1_000), ("MB", 1_000_000), ("GB", 1_0
 /// Resolves the names shakedown defines, everywhere in a script (top
 /// level, closures and functions alike).
 #[allow(clippy::unnecessary_wraps)] // the signature Rhai's on_var wants
-pub fn resolve(name: &str, _: usize, _: EvalContext) -> Result<Option<Dynamic>, Box<rhai::EvalAltResult>> {
+pub fn resolve(
+    name: &str,
+    _: usize,
+    _: EvalContext,
+) -> Result<Option<Dynamic>, Box<rhai::EvalAltResult>> {
     if let Some((_, size)) = SIZES.iter().find(|(n, _)| *n == name) {
         return Ok(Some(Dynamic::from_int(*size)));
     }

@@ -103,7 +103,10 @@ impl Human {
             "{} {}  {}\n",
             s.bold("▸"),
             s.bold(&task.name),
-            s.dim(&format!("{status} in {}", humanize::duration(task.duration)))
+            s.dim(&format!(
+                "{status} in {}",
+                humanize::duration(task.duration)
+            ))
         );
         if let Some(note) = &task.note {
             text.push_str(&format!("  {}\n", s.dim(note)));
@@ -112,7 +115,12 @@ impl Human {
             text.push_str(&self.check_line(check));
         }
         for record in &task.records {
-            text.push_str(&format!("  {} {}: {}\n", s.dim("·"), record.name, record.display));
+            text.push_str(&format!(
+                "  {} {}: {}\n",
+                s.dim("·"),
+                record.name,
+                record.display
+            ));
         }
         let _ = self.out.write_all(text.as_bytes());
         let _ = self.out.flush();
@@ -123,7 +131,10 @@ impl Human {
             .filter_map(|c| c.failure.as_ref())
             .chain(task.error.as_ref());
         for failure in failures {
-            eprint!("{}", render_diagnostic(failure.report.as_ref(), self.err_colour, None));
+            eprint!(
+                "{}",
+                render_diagnostic(failure.report.as_ref(), self.err_colour, None)
+            );
         }
     }
 
@@ -160,7 +171,12 @@ impl Human {
         )
     }
 
-    fn review(&mut self, message: &str, results: &[CheckResult], records: &[crate::runner::Record]) {
+    fn review(
+        &mut self,
+        message: &str,
+        results: &[CheckResult],
+        records: &[crate::runner::Record],
+    ) {
         self.flush_tasks();
         self.clear_progress();
         let count = |status| results.iter().filter(|r| r.status == status).count();
@@ -176,7 +192,12 @@ impl Human {
             count(Status::Skipped)
         );
         for record in records {
-            text.push_str(&format!("  {} {}: {}\n", s.dim("·"), record.name, record.display));
+            text.push_str(&format!(
+                "  {} {}: {}\n",
+                s.dim("·"),
+                record.name,
+                record.display
+            ));
         }
         let _ = self.out.write_all(text.as_bytes());
         let _ = self.out.flush();
@@ -195,7 +216,10 @@ impl Human {
         self.printed = self.tasks.len();
         self.clear_progress();
         if let Some(fatal) = &summary.fatal {
-            eprint!("{}", render_diagnostic(fatal.report.as_ref(), self.err_colour, None));
+            eprint!(
+                "{}",
+                render_diagnostic(fatal.report.as_ref(), self.err_colour, None)
+            );
         }
         let s = self.style;
         let mut parts = vec![
@@ -207,7 +231,11 @@ impl Human {
             },
         ];
         if summary.warned > 0 {
-            parts.push(s.yellow(&format!("{} warning{}", summary.warned, plural(summary.warned))));
+            parts.push(s.yellow(&format!(
+                "{} warning{}",
+                summary.warned,
+                plural(summary.warned)
+            )));
         }
         if summary.skipped > 0 {
             parts.push(format!("{} skipped", summary.skipped));

@@ -31,7 +31,10 @@ impl Reporter for Json {
                     .filter_map(|c| c.failure.as_ref())
                     .chain(task.error.as_ref());
                 for failure in failures {
-                    eprint!("{}", render_diagnostic(failure.report.as_ref(), stderr_colour(), None));
+                    eprint!(
+                        "{}",
+                        render_diagnostic(failure.report.as_ref(), stderr_colour(), None)
+                    );
                 }
             }
             Event::RunFinished(summary) => {

@@ -12,7 +12,10 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(width: usize) -> Self {
-        Self { shown: false, width }
+        Self {
+            shown: false,
+            width,
+        }
     }
 
     /// Replaces the status line.

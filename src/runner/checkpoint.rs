@@ -14,8 +14,12 @@ const REJECTED: &str = "shakedown::checkpoint::rejected";
 /// How a checkpoint was answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckpointAnswer {
-    Approved { how: &'static str },
-    Rejected { reason: String },
+    Approved {
+        how: &'static str,
+    },
+    Rejected {
+        reason: String,
+    },
     /// Nobody could be asked.
     Unanswerable,
     /// The run stopped while waiting.

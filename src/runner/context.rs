@@ -47,5 +47,9 @@ pub fn current() -> Option<Ctx> {
 /// Whether the code on this thread has been told to stop (checked by Rhai's
 /// progress callback, so a script stuck in a loop ends too).
 pub fn is_cancelled() -> bool {
-    CURRENT.with(|c| c.borrow().as_ref().is_some_and(|ctx| ctx.cancel.is_cancelled()))
+    CURRENT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_some_and(|ctx| ctx.cancel.is_cancelled())
+    })
 }

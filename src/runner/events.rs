@@ -74,7 +74,9 @@ pub enum Event {
 /// event has been shown when `emit` returns (a prompt is on screen before
 /// the checkpoint reads the answer).
 #[derive(Clone)]
-pub struct EventSink(Arc<Mutex<dyn FnMut(&Event) + Send>>);
+pub struct EventSink(Arc<Mutex<Handler>>);
+
+type Handler = dyn FnMut(&Event) + Send;
 
 impl EventSink {
     pub fn new(handler: impl FnMut(&Event) + Send + 'static) -> Self {

@@ -25,21 +25,28 @@ pub struct RunOptions {
     pub vars: Vec<(String, String)>,
 }
 
+/// What a run runs with: the script engine, the Docker Engine, the async
+/// runtime primitives block on, where events go, and how it is stopped.
+pub struct Environment {
+    pub rhai: Arc<rhai::Engine>,
+    pub engine: Arc<Client>,
+    pub rt: tokio::runtime::Handle,
+    pub sink: EventSink,
+    pub cancel: CancellationToken,
+    /// Set by the Ctrl-C handler (with `cancel`).
+    pub interrupted: Arc<AtomicBool>,
+}
+
 /// Runs the scripts one after another and returns the summary (also sent
 /// as the last event). Call it from a plain thread, never a tokio worker:
-/// primitives block on `rt`.
+/// primitives block on the runtime.
 pub fn execute(
     scripts: &[Arc<Script>],
-    rhai: Arc<rhai::Engine>,
-    engine: Arc<Client>,
-    rt: tokio::runtime::Handle,
     options: RunOptions,
-    sink: EventSink,
-    cancel: CancellationToken,
-    interrupted: Arc<AtomicBool>,
+    env: Environment,
 ) -> (Arc<Run>, RunSummary) {
     let started = Instant::now();
-    let run = Arc::new(Run::new(options, rhai, engine, rt, sink, cancel, interrupted));
+    let run = Arc::new(Run::new(options, env));
     run.emit(&Event::RunStarted {
         run_id: run.id.clone(),
         scripts: scripts.iter().map(|s| s.file.name.clone()).collect(),
@@ -61,7 +68,13 @@ pub fn execute(
 /// every task it declared.
 fn run_script(run: &Arc<Run>, script: &Arc<Script>) {
     let started = Instant::now();
-    let task = Task::new(run, script.implicit_task_name(), Arc::clone(script), true, None);
+    let task = Task::new(
+        run,
+        script.implicit_task_name(),
+        Arc::clone(script),
+        true,
+        None,
+    );
     run.emit(&Event::TaskStarted { task: task.id });
     let mut scope = Scope::new();
     let ctx = Ctx {

@@ -135,8 +135,8 @@ impl Failure {
             }
         };
 
-        let mut report =
-            Report::new(&code, format!("{} failed: {message}", subject.what)).with_help(help.clone());
+        let mut report = Report::new(&code, format!("{} failed: {message}", subject.what))
+            .with_help(help.clone());
         if let Some((line, column)) = subject.call {
             report = report.with_span(&script_span(script, line, column, subject.call_label));
         }

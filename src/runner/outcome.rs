@@ -85,7 +85,10 @@ impl TaskResult {
     /// Whether the human report shows this task at all: an implicit task
     /// with nothing in it is an implementation detail.
     pub fn is_visible(&self) -> bool {
-        !self.implicit || !self.checks.is_empty() || !self.records.is_empty() || self.error.is_some()
+        !self.implicit
+            || !self.checks.is_empty()
+            || !self.records.is_empty()
+            || self.error.is_some()
     }
 }
 

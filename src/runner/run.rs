@@ -5,7 +5,7 @@ use std::thread::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::events::{Event, EventSink};
-use super::execute::RunOptions;
+use super::execute::{Environment, RunOptions};
 use super::failure::Failure;
 use super::outcome::Record;
 use super::slots::Slots;
@@ -38,25 +38,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Run {
-    pub fn new(
-        options: RunOptions,
-        rhai: Arc<rhai::Engine>,
-        engine: Arc<Client>,
-        rt: tokio::runtime::Handle,
-        sink: EventSink,
-        cancel: CancellationToken,
-        interrupted: Arc<AtomicBool>,
-    ) -> Self {
+    pub fn new(options: RunOptions, env: Environment) -> Self {
         Self {
-            id: engine.run_id().to_owned(),
+            id: env.engine.run_id().to_owned(),
             slots: Slots::new(options.jobs),
             options,
-            rhai,
-            engine,
-            rt,
-            cancel,
-            sink,
-            interrupted,
+            rhai: env.rhai,
+            engine: env.engine,
+            rt: env.rt,
+            cancel: env.cancel,
+            sink: env.sink,
+            interrupted: env.interrupted,
             next_task: AtomicUsize::new(0),
             filtered: AtomicUsize::new(0),
             tasks: Mutex::new(Vec::new()),

@@ -13,8 +13,9 @@ pub struct Script {
 impl Script {
     /// The name of the script's implicit top-level task: its file name.
     pub fn implicit_task_name(&self) -> String {
-        self.path
-            .file_name()
-            .map_or_else(|| self.file.name.clone(), |n| n.to_string_lossy().into_owned())
+        self.path.file_name().map_or_else(
+            || self.file.name.clone(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     }
 }

@@ -159,7 +159,9 @@ impl Task {
         if super::checkpoint::is_rejection(err) {
             return; // already reported as the checkpoint's result
         }
-        if self.cancel.is_cancelled() && matches!(err.unwrap_inner(), rhai::EvalAltResult::ErrorTerminated(..)) {
+        if self.cancel.is_cancelled()
+            && matches!(err.unwrap_inner(), rhai::EvalAltResult::ErrorTerminated(..))
+        {
             return; // stopped, not failed; the task is reported as skipped
         }
         let what = if self.implicit {
@@ -195,9 +197,7 @@ impl Task {
             && !checks.iter().any(|c| c.status == Status::Failed);
         let status = if skipped.is_some() || stopped {
             Status::Skipped
-        } else if error.is_some()
-            || checks.iter().any(|c| c.status == Status::Failed)
-        {
+        } else if error.is_some() || checks.iter().any(|c| c.status == Status::Failed) {
             Status::Failed
         } else {
             Status::Passed
@@ -245,7 +245,11 @@ impl Task {
             });
         match spawned {
             Ok(handle) => run.add_thread(handle),
-            Err(err) => self.skip_check(run, &slot, &format!("no thread could be started for it: {err}")),
+            Err(err) => self.skip_check(
+                run,
+                &slot,
+                &format!("no thread could be started for it: {err}"),
+            ),
         }
     }
 
@@ -341,7 +345,9 @@ impl Task {
             ..self.ctx(run)
         };
         let started = Instant::now();
-        let outcome = context::enter(ctx, || spec.body.call::<Dynamic>(&run.rhai, &self.script.ast, ()));
+        let outcome = context::enter(ctx, || {
+            spec.body.call::<Dynamic>(&run.rhai, &self.script.ast, ())
+        });
         let duration = started.elapsed();
         if let Some(timer) = timer {
             timer.abort();
@@ -363,7 +369,14 @@ impl Task {
                 &subject,
             ))
         } else if self.cancel.is_cancelled() && outcome.is_err() {
-            return self.settle(run, slot, Status::Skipped, duration, Some(run.stop_reason().into()), None);
+            return self.settle(
+                run,
+                slot,
+                Status::Skipped,
+                duration,
+                Some(run.stop_reason().into()),
+                None,
+            );
         } else {
             match outcome {
                 Ok(value) => verdict(&value, file, &subject),
@@ -381,7 +394,11 @@ impl Task {
 
 /// A check passes on `true` or `()`, fails on `false`; any other value is a
 /// mistake in the script.
-fn verdict(value: &Dynamic, file: &crate::error::SourceFile, subject: &Subject<'_>) -> Option<Failure> {
+fn verdict(
+    value: &Dynamic,
+    file: &crate::error::SourceFile,
+    subject: &Subject<'_>,
+) -> Option<Failure> {
     if value.is_unit() || value.as_bool() == Ok(true) {
         return None;
     }
@@ -398,7 +415,10 @@ fn verdict(value: &Dynamic, file: &crate::error::SourceFile, subject: &Subject<'
     Some(Failure::simple(
         FailureKind::Script,
         "shakedown::check::not_boolean",
-        format!("the check returned a {} ({value}), not true or false", value.type_name()),
+        format!(
+            "the check returned a {} ({value}), not true or false",
+            value.type_name()
+        ),
         Some("end the check with a condition (`x == y`) or an assertion".into()),
         file,
         subject,

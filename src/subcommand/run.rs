@@ -10,7 +10,7 @@ use crate::engine::Client;
 use crate::error::{render_error, Exit};
 use crate::host::new_engine;
 use crate::report;
-use crate::runner::{self, EventSink, RunOptions};
+use crate::runner::{self, Environment, EventSink, RunOptions};
 
 /// `shakedown run`: compile, run against the engine, report.
 pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
@@ -60,16 +60,15 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
         filter: common.filter.clone(),
         vars: common.vars.clone(),
     };
-    let (_, summary) = runner::execute(
-        &compiled,
+    let env = Environment {
         rhai,
         engine,
-        rt.handle().clone(),
-        options,
+        rt: rt.handle().clone(),
         sink,
         cancel,
         interrupted,
-    );
+    };
+    let (_, summary) = runner::execute(&compiled, options, env);
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
     summary.exit
 }

@@ -1,0 +1,125 @@
+//! Shared by the integration tests: run the real binary against the real
+//! engine, from the repository root, without colour, at a fixed width.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    fn from(output: Output) -> Self {
+        Self {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// The JSON report on stdout.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Diagnostics only: stderr without the plain build-progress lines.
+    pub fn diagnostics(&self) -> String {
+        self.stderr
+            .lines()
+            .filter(|l| !l.starts_with("  building "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shakedown"));
+    cmd.args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env_remove("DOCKER_HOST")
+        .stdin(Stdio::null());
+    cmd
+}
+
+pub fn shakedown(args: &[&str]) -> Ran {
+    Ran::from(command(args).output().expect("the shakedown binary runs"))
+}
+
+/// Runs with `--format json` and checks that the run left no container.
+pub fn shakedown_json(args: &[&str]) -> (Ran, serde_json::Value) {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let ran = shakedown(&all);
+    let json = ran.json();
+    let run_id = json["run_id"].as_str().expect("a run id").to_owned();
+    assert_eq!(
+        containers_of(&run_id),
+        Vec::<String>::new(),
+        "run {run_id} left containers behind"
+    );
+    (ran, json)
+}
+
+/// Ids of containers labelled with a run id.
+pub fn containers_of(run_id: &str) -> Vec<String> {
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=io.shakedown.run={run_id}"),
+        ])
+        .output()
+        .expect("docker ps runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The demo's busybox base image, built once per test binary.
+pub fn base_image() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let ran = shakedown(&["run", "tests/fixtures/base.rhai"]);
+        assert_eq!(
+            ran.code, 0,
+            "building the base image failed:\n{}\n{}",
+            ran.stdout, ran.stderr
+        );
+    });
+}
+
+/// A task's JSON by name.
+pub fn task<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    json["tasks"]
+        .as_array()
+        .and_then(|tasks| tasks.iter().find(|t| t["name"] == name))
+        .unwrap_or_else(|| panic!("no task {name:?} in {json:#}"))
+}
+
+/// A check's JSON by name, in any task.
+pub fn check<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    json["tasks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|t| t["checks"].as_array().into_iter().flatten())
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name:?} in {json:#}"))
+}

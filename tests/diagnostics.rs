@@ -1,0 +1,213 @@
+//! Each failing fixture ends in its diagnostic and exit code; the rendered
+//! diagnostics are snapshot-tested (no colour, 100 columns).
+
+mod common;
+
+use common::{base_image, check, shakedown, shakedown_json, task};
+
+#[test]
+fn a_final_stage_without_user_fails_whoami_and_a_missing_label_fails() {
+    base_image();
+    let (ran, json) = shakedown_json(&["run", "tests/fixtures/no-user.rhai"]);
+    assert_eq(ran.code, 1, &ran.stderr);
+    let whoami = check(&json, "runs as non-root user appuser");
+    assert_eq!(whoami["status"], "failed");
+    assert_eq!(whoami["failure"]["actual"], "\"root\"");
+    assert_eq!(whoami["failure"]["expected"], "\"appuser\"");
+    assert_eq!(whoami["failure"]["location"]["line"], 5);
+    let label = check(&json, "carries the OCI licenses label");
+    assert_eq!(label["failure"]["kind"], "assertion");
+    insta::assert_snapshot!(
+        "no_user",
+        shakedown(&["run", "tests/fixtures/no-user.rhai"]).diagnostics()
+    );
+}
+
+#[test]
+fn a_run_that_fails_mid_build_points_at_the_dockerfile_line() {
+    base_image();
+    let (ran, json) = shakedown_json(&["run", "tests/fixtures/failing-build.rhai"]);
+    assert_eq(ran.code, 1, &ran.stderr);
+    let build = task(&json, "build");
+    assert_eq!(build["status"], "failed");
+    assert_eq!(build["error"]["code"], "shakedown::build::failed");
+    assert_eq!(
+        build["error"]["related"][0]["file"],
+        "tests/fixtures/failing-run/Dockerfile"
+    );
+    assert_eq!(build["error"]["related"][0]["line"], 5);
+    assert_eq!(
+        build["checks"].as_array().map(Vec::len),
+        Some(0),
+        "nothing after the build ran"
+    );
+    insta::assert_snapshot!(
+        "failing_build",
+        shakedown(&["run", "tests/fixtures/failing-build.rhai"]).diagnostics()
+    );
+}
+
+#[test]
+fn timeouts_end_runs_engine_waits_and_script_loops() {
+    base_image();
+    let (ran, json) = shakedown_json(&["run", "tests/fixtures/timeouts.rhai"]);
+    assert_eq(ran.code, 1, &ran.stderr);
+    assert_eq!(
+        check(&json, "server answers within 1s")["failure"]["kind"],
+        "assertion"
+    );
+    assert_eq!(
+        check(&json, "stuck on the engine")["failure"]["kind"],
+        "timeout"
+    );
+    assert_eq!(
+        check(&json, "stuck in a loop")["failure"]["kind"],
+        "timeout"
+    );
+    insta::assert_snapshot!(
+        "timeouts",
+        shakedown(&["run", "tests/fixtures/timeouts.rhai"]).diagnostics()
+    );
+}
+
+#[test]
+fn a_syntax_error_is_a_script_error_in_run_and_check() {
+    let ran = shakedown(&["run", "tests/fixtures/syntax-error.rhai"]);
+    assert_eq(ran.code, 2, &ran.stderr);
+    assert_eq!(ran.stdout, "", "nothing runs");
+    let checked = shakedown(&["check", "tests/fixtures/syntax-error.rhai"]);
+    assert_eq(checked.code, 2, &checked.stderr);
+    assert_eq!(checked.stderr, ran.stderr);
+    insta::assert_snapshot!("syntax_error", ran.diagnostics());
+}
+
+#[test]
+fn an_unknown_function_is_a_script_error() {
+    let (ran, json) = shakedown_json(&["run", "tests/fixtures/unknown-function.rhai"]);
+    assert_eq(ran.code, 2, &ran.stderr);
+    assert_eq!(
+        task(&json, "typo")["error"]["code"],
+        "shakedown::script::unknown_function"
+    );
+    insta::assert_snapshot!(
+        "unknown_function",
+        shakedown(&["run", "tests/fixtures/unknown-function.rhai"]).diagnostics()
+    );
+}
+
+#[test]
+fn a_misspelled_option_names_the_valid_ones() {
+    base_image();
+    let (ran, json) = shakedown_json(&["run", "tests/fixtures/bad-option.rhai"]);
+    assert_eq(ran.code, 2, &ran.stderr);
+    let air_gap = check(&json, "air-gap");
+    assert_eq!(air_gap["failure"]["kind"], "script");
+    assert!(air_gap["failure"]["help"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("network"));
+}
+
+#[test]
+fn a_task_that_needs_a_failed_task_is_skipped_with_the_reason() {
+    let (ran, json) = shakedown_json(&["run", "tests/fixtures/needs-failed.rhai"]);
+    assert_eq(ran.code, 1, &ran.stderr);
+    let publish = task(&json, "publish");
+    assert_eq!(publish["status"], "skipped");
+    assert_eq!(publish["note"], "needs \"build\", which failed");
+    assert_eq!(publish["checks"].as_array().map(Vec::len), Some(0));
+    assert!(shakedown(&["run", "tests/fixtures/needs-failed.rhai"])
+        .stdout
+        .contains("needs \"build\", which failed"));
+}
+
+#[test]
+fn a_checkpoint_without_a_terminal_fails_and_says_how_to_approve() {
+    let (ran, json) = shakedown_json(&["run", "tests/fixtures/checkpoint.rhai"]);
+    assert_eq(ran.code, 1, &ran.stderr);
+    let checkpoint = check(&json, "Review the results");
+    assert_eq!(checkpoint["kind"], "checkpoint");
+    assert_eq!(
+        checkpoint["failure"]["code"],
+        "shakedown::checkpoint::no_terminal"
+    );
+    insta::assert_snapshot!(
+        "checkpoint_no_terminal",
+        shakedown(&["run", "tests/fixtures/checkpoint.rhai"]).diagnostics()
+    );
+
+    let (approved, json) = shakedown_json(&["run", "tests/fixtures/checkpoint.rhai", "--approve"]);
+    assert_eq(approved.code, 0, &approved.stderr);
+    assert_eq!(
+        check(&json, "Review the results")["note"],
+        "approved with --approve"
+    );
+}
+
+#[test]
+fn an_unreachable_engine_names_the_endpoint_and_exits_3() {
+    let ran = shakedown(&[
+        "run",
+        "tests/fixtures/engine.rhai",
+        "--host",
+        "unix:///nonexistent.sock",
+    ]);
+    assert_eq(ran.code, 3, &ran.stderr);
+    insta::assert_snapshot!("unreachable_socket", ran.diagnostics());
+
+    // An address that refuses connections: found when the first primitive asks.
+    let (refused, json) = {
+        let ran = shakedown(&[
+            "run",
+            "tests/fixtures/engine.rhai",
+            "--host",
+            "tcp://127.0.0.1:9",
+            "--format",
+            "json",
+        ]);
+        let json = ran.json();
+        (ran, json)
+    };
+    assert_eq(refused.code, 3, &refused.stderr);
+    assert_eq!(json["fatal"]["code"], "shakedown::engine::unreachable");
+    assert!(json["fatal"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("tcp://127.0.0.1:9"));
+}
+
+#[test]
+fn a_missing_image_says_shakedown_never_pulls() {
+    let (ran, json) = shakedown_json(&["run", "tests/fixtures/missing-image.rhai"]);
+    assert_eq(ran.code, 1, &ran.stderr);
+    let error = &task(&json, "uses a missing image")["error"];
+    assert_eq!(error["code"], "shakedown::image::missing");
+    assert!(error["help"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("never pulls"));
+}
+
+#[test]
+fn a_bad_argument_is_exit_2() {
+    let ran = shakedown(&["run", "--jobs", "0", "tests/fixtures/vars.rhai"]);
+    assert_eq(ran.code, 2, &ran.stderr);
+    let ran = shakedown(&["run", "--var", "novalue", "tests/fixtures/vars.rhai"]);
+    assert_eq(ran.code, 2, &ran.stderr);
+    assert!(
+        ran.stderr.contains("shakedown::cli::bad_var"),
+        "{}",
+        ran.stderr
+    );
+    let ran = shakedown(&["run", "tests/fixtures/no-such-script.rhai"]);
+    assert_eq(ran.code, 2, &ran.stderr);
+    assert!(
+        ran.stderr.contains("shakedown::cli::script_unreadable"),
+        "{}",
+        ran.stderr
+    );
+}
+
+fn assert_eq(code: i32, expected: i32, stderr: &str) {
+    assert_eq!(code, expected, "exit code; stderr:\n{stderr}");
+}
