@@ -47,42 +47,50 @@ fn register(engine: &mut Engine) {
             |call: NativeCallContext, img: &mut Image, command: Dynamic, options: Map| run(&call, img, &command, &options),
         );
     type Getter = fn(&mut RunResult) -> Dynamic;
-    let getters: [(&str, &str, Getter); 7] = [
+    let getters: [(&str, &str, &str, Getter); 7] = [
         (
             "exit_code",
+            "int",
             "/// The exit code (-1 when it timed out).",
             |r| Dynamic::from_int(r.exit_code),
         ),
         (
             "stdout",
+            "string",
             "/// Everything the command wrote to stdout.",
             |r| Dynamic::from(r.stdout.clone()),
         ),
         (
             "stderr",
+            "string",
             "/// Everything the command wrote to stderr.",
             |r| Dynamic::from(r.stderr.clone()),
         ),
         (
             "out",
+            "string",
             "/// stdout with surrounding whitespace trimmed.",
             |r| Dynamic::from(r.out()),
         ),
-        ("ok", "/// Exit code 0 and not timed out.", |r| {
+        ("ok", "bool", "/// Exit code 0 and not timed out.", |r| {
             Dynamic::from_bool(r.ok())
         }),
         (
             "timed_out",
+            "bool",
             "/// Whether the run's `timeout` killed it.",
             |r| Dynamic::from_bool(r.timed_out),
         ),
-        ("duration", "/// How long it ran, in seconds.", |r| {
-            Dynamic::from_float(r.duration)
-        }),
+        (
+            "duration",
+            "float",
+            "/// How long it ran, in seconds.",
+            |r| Dynamic::from_float(r.duration),
+        ),
     ];
-    for (name, doc, getter) in getters {
+    for (name, returns, doc, getter) in getters {
         FuncRegistration::new(format!("get${name}"))
-            .with_params_info(["r: &mut RunResult", "Dynamic"])
+            .with_params_info(["r: &mut RunResult", returns])
             .with_comments([doc])
             .register_into_engine(engine, getter);
     }
