@@ -154,11 +154,10 @@ impl Human {
         if !check.gate {
             extra.push("informational".to_owned());
         }
-        if let Some(note) = &check.note {
-            extra.push(note.clone());
-        }
-        if let Some(failure) = &check.failure {
-            extra.push(failure.message.clone());
+        match (&check.failure, &check.note) {
+            (Some(failure), _) => extra.push(failure.message.clone()),
+            (None, Some(note)) => extra.push(note.clone()),
+            (None, None) => {}
         }
         let extra = if extra.is_empty() {
             String::new()
