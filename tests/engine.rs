@@ -134,3 +134,9 @@ fn hostname() -> String {
         .trim()
         .to_owned()
 }
+
+#[test]
+fn build_honours_target_args_tag_and_no_cache() {
+    let json = all_passed("tests/fixtures/build-options.rhai");
+    assert_eq!(json["passed"], 4, "{json:#}");
+}
