@@ -128,7 +128,7 @@ echo "shakedown benchmark: CPU checklist on $IMAGE"
 echo "date:       $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "machine:    $(nproc) cores, $(uname -sr)"
 echo "engine:     Docker $(docker version --format '{{.Server.Version}}' 2>/dev/null) (CLI $(docker version --format '{{.Client.Version}}' 2>/dev/null))"
-echo "shakedown:  $("$BIN" --version) ${BENCH_SHAKEDOWN_ARGS:+(args: $BENCH_SHAKEDOWN_ARGS)}"
+echo "shakedown:  $("$BIN" --version)${BENCH_SHAKEDOWN_ARGS:+ (args: $BENCH_SHAKEDOWN_ARGS)}"
 echo "cst:        $("$CST" version 2>/dev/null) ($CST)"
 echo "rounds:     $RUNS counted + 1 warm-up, round-robin"
 echo

@@ -4,7 +4,8 @@
 //! The flow: [`cli`] parses arguments into a config, a [`subcommand`] compiles
 //! the scripts with the Rhai [`host`], the [`runner`] executes them and emits
 //! [`runner::Event`]s that [`report`]ers consume; primitives reach the Docker
-//! Engine through the [`engine`] adapter and read files with [`static_read`].
+//! Engine through the [`engine`] adapter and read files with [`static_read`];
+//! [`watch`] reruns what a change affects.
 
 pub mod app;
 pub mod cli;
@@ -15,3 +16,4 @@ pub mod report;
 pub mod runner;
 pub mod static_read;
 pub mod subcommand;
+pub mod watch;

@@ -27,6 +27,20 @@ pub enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Run, then rerun what a change affects (a Dockerfile, a file of a
+    /// build context, a script), until Ctrl-C.
+    Watch {
+        /// Scripts to run, in order (default: scripts/demo.rhai).
+        scripts: Vec<PathBuf>,
+        #[command(flatten)]
+        common: CommonArgs,
+        /// How long changes must settle before a rerun, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 200)]
+        debounce: u64,
+        /// Clear the screen before each rerun's results.
+        #[arg(long)]
+        clear: bool,
+    },
     /// Compile the scripts and report errors; needs no engine.
     Check {
         /// Scripts to compile (default: scripts/demo.rhai).

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 
 use super::args::{Arguments, Command, CommonArgs, Format};
 use crate::error::ConfigError;
+use crate::watch::WatchOptions;
 
 /// The script run when none is named.
 pub const DEFAULT_SCRIPT: &str = "scripts/demo.rhai";
@@ -16,8 +17,16 @@ pub struct Config {
 
 #[derive(Debug, Clone)]
 pub enum Subcommand {
-    Run { scripts: Vec<PathBuf> },
-    Check { scripts: Vec<PathBuf> },
+    Run {
+        scripts: Vec<PathBuf>,
+    },
+    Check {
+        scripts: Vec<PathBuf>,
+    },
+    Watch {
+        scripts: Vec<PathBuf>,
+        options: WatchOptions,
+    },
 }
 
 /// How checkpoints are answered.
@@ -48,6 +57,21 @@ impl Config {
             Command::Run { scripts, common } => (
                 Subcommand::Run {
                     scripts: default_scripts(scripts)?,
+                },
+                common,
+            ),
+            Command::Watch {
+                scripts,
+                common,
+                debounce,
+                clear,
+            } => (
+                Subcommand::Watch {
+                    scripts: default_scripts(scripts)?,
+                    options: WatchOptions {
+                        debounce: std::time::Duration::from_millis(debounce),
+                        clear,
+                    },
                 },
                 common,
             ),

@@ -115,6 +115,11 @@ fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
             line,
         }),
     };
+    ctx.run.emit(&Event::BuildRead {
+        task,
+        context: absolute(&request.context),
+        dockerfile: absolute(&request.dockerfile),
+    });
     let built = ctx
         .run
         .rt
@@ -136,6 +141,11 @@ fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
         })),
         details: Arc::new(OnceLock::new()),
     })
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| std::env::current_dir().unwrap_or_default().join(path))
 }
 
 fn build_error(ctx: &Ctx, request: &BuildRequest, err: BuildError) -> Thrown {

@@ -87,9 +87,10 @@ fn task(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rha
     not_in_check(&ctx, call, "task()")?;
     let at = |t: Thrown| t.at(call.call_position());
     known_keys(options, &["needs"], "task()").map_err(at)?;
-    let needs = opt_string_array(options, "needs", "task()")
+    let need_names = opt_string_array(options, "needs", "task()")
         .map_err(at)?
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let needs = need_names
         .iter()
         .map(|need| {
             ctx.run.task_named(need).ok_or_else(|| {
@@ -108,7 +109,12 @@ fn task(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rha
         Arc::clone(&ctx.script),
         false,
         Some(call_site(call)),
+        need_names,
     );
+    if let Some(earlier) = run.options.keep.get(&task.key()) {
+        task.keep(&run, earlier);
+        return Ok(());
+    }
     if run.options.jobs == 1 {
         task.execute(&run, &needs, &body);
         return Ok(());

@@ -21,6 +21,10 @@ pub struct Human {
     printed: usize,
     building: BTreeMap<usize, String>,
     running: BTreeSet<(usize, usize)>,
+    /// Watch mode: the run's header, printed with its first results.
+    header: Option<String>,
+    /// Watch mode `--clear`: clear the screen when the first results come.
+    clear: bool,
 }
 
 impl Human {
@@ -46,7 +50,34 @@ impl Human {
             printed: 0,
             building: BTreeMap::new(),
             running: BTreeSet::new(),
+            header: None,
+            clear: false,
         }
+    }
+
+    /// For one run of watch mode: a header naming what triggered the run,
+    /// shown (after clearing the screen, with `clear`) only when the run's
+    /// first results arrive, so the last run's failures stay visible until
+    /// then.
+    pub fn for_watch(clear: bool) -> Self {
+        Self {
+            clear,
+            ..Self::to_terminal()
+        }
+    }
+
+    fn show_header(&mut self) {
+        let Some(header) = self.header.take() else {
+            return;
+        };
+        self.clear_progress();
+        let mut text = String::new();
+        if self.clear && self.style.colour {
+            text.push_str("\x1b[2J\x1b[H");
+        }
+        text.push_str(&self.style.bold(&header));
+        text.push('\n');
+        let _ = self.out.write_all(text.as_bytes());
     }
 
     fn clear_progress(&mut self) {
@@ -92,7 +123,24 @@ impl Human {
     }
 
     fn print_task(&mut self, task: &TaskResult) {
+        self.show_header();
         let s = self.style;
+        if task.kept {
+            let line = format!(
+                "{} {}  {}\n",
+                s.dim("▸"),
+                task.name,
+                s.dim(&format!(
+                    "kept: {} before, {} check{}; not affected by the change",
+                    status_word(task.status),
+                    task.checks.len(),
+                    plural(task.checks.len())
+                ))
+            );
+            let _ = self.out.write_all(line.as_bytes());
+            let _ = self.out.flush();
+            return;
+        }
         let status = match task.status {
             Status::Passed => s.green("passed"),
             Status::Failed => s.red("failed"),
@@ -177,6 +225,7 @@ impl Human {
         records: &[crate::runner::Record],
     ) {
         self.flush_tasks();
+        self.show_header();
         self.clear_progress();
         let count = |status| results.iter().filter(|r| r.status == status).count();
         let s = self.style;
@@ -213,6 +262,7 @@ impl Human {
             }
         }
         self.printed = self.tasks.len();
+        self.show_header();
         self.clear_progress();
         if let Some(fatal) = &summary.fatal {
             eprint!(
@@ -257,6 +307,19 @@ impl Human {
     }
 }
 
+/// The time of day (UTC), for watch mode's run headers.
+fn clock() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!(
+        "{:02}:{:02}:{:02} UTC",
+        (secs / 3600) % 24,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
 /// The first line of `text`, whitespace runs folded, cut at `max` chars.
 fn one_line(text: &str, max: usize) -> String {
     let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -265,6 +328,15 @@ fn one_line(text: &str, max: usize) -> String {
     }
     let cut: String = folded.chars().take(max.saturating_sub(1)).collect();
     format!("{cut}…")
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Passed => "passed",
+        Status::Failed => "failed",
+        Status::Warned => "passed with warnings",
+        Status::Skipped => "skipped",
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -327,9 +399,16 @@ impl Reporter for Human {
                 self.flush_tasks();
             }
             Event::RunFinished(summary) => self.summary(summary),
+            Event::RunStarted {
+                trigger: Some(trigger),
+                ..
+            } => {
+                self.header = Some(format!("── {} · {trigger} ──", clock()));
+            }
             Event::RunStarted { .. }
             | Event::TaskStarted { .. }
             | Event::BuildOutput { .. }
+            | Event::BuildRead { .. }
             | Event::Recorded { .. } => {}
         }
     }

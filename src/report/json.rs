@@ -10,12 +10,23 @@ use crate::runner::{Event, Status};
 
 pub struct Json {
     out: Box<dyn Write + Send>,
+    /// Watch mode: one compact line per run (JSON Lines).
+    lines: bool,
 }
 
 impl Json {
     pub fn to_stdout() -> Self {
         Self {
             out: Box::new(std::io::stdout()),
+            lines: false,
+        }
+    }
+
+    /// One compact document per line, for watch mode's stream of runs.
+    pub fn lines() -> Self {
+        Self {
+            lines: true,
+            ..Self::to_stdout()
         }
     }
 }
@@ -38,7 +49,12 @@ impl Reporter for Json {
                 }
             }
             Event::RunFinished(summary) => {
-                if let Ok(text) = serde_json::to_string_pretty(summary) {
+                let text = if self.lines {
+                    serde_json::to_string(summary)
+                } else {
+                    serde_json::to_string_pretty(summary)
+                };
+                if let Ok(text) = text {
                     let _ = writeln!(self.out, "{text}");
                     let _ = self.out.flush();
                 }

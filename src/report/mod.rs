@@ -18,6 +18,14 @@ pub trait Reporter: Send {
     fn report(&mut self, event: &Event);
 }
 
+/// The reporter for one run of watch mode.
+pub fn for_watch(format: Format, clear: bool) -> Box<dyn Reporter> {
+    match format {
+        Format::Human => Box::new(Human::for_watch(clear)),
+        Format::Json => Box::new(Json::lines()),
+    }
+}
+
 /// The reporter `--format` asks for.
 pub fn for_format(format: Format) -> Box<dyn Reporter> {
     match format {

@@ -9,6 +9,8 @@ pub enum Event {
     RunStarted {
         run_id: String,
         scripts: Vec<String>,
+        /// Why this run started (watch mode: what changed).
+        trigger: Option<String>,
     },
     /// A task exists (declaration order is the order of these events).
     TaskDeclared {
@@ -16,6 +18,8 @@ pub enum Event {
         name: String,
         script: String,
         implicit: bool,
+        /// The tasks it waits for.
+        needs: Vec<String>,
     },
     TaskStarted {
         task: usize,
@@ -33,6 +37,13 @@ pub enum Event {
         task: usize,
         image: String,
         line: String,
+    },
+    /// A build read these files: its context (as `.dockerignore` filters
+    /// it) and its Dockerfile. Watch mode watches them.
+    BuildRead {
+        task: usize,
+        context: std::path::PathBuf,
+        dockerfile: std::path::PathBuf,
     },
     BuildFinished {
         task: usize,

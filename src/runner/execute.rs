@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
@@ -23,7 +24,14 @@ pub struct RunOptions {
     pub approve: ApproveMode,
     pub filter: Option<String>,
     pub vars: Vec<(String, String)>,
+    /// Watch mode: tasks not to rerun, with the results they keep.
+    pub keep: Arc<HashMap<TaskKey, TaskResult>>,
+    /// Why this run started, for its header.
+    pub trigger: Option<String>,
 }
+
+/// A task across runs: its script and its name.
+pub type TaskKey = (String, String);
 
 /// What a run runs with: the script engine, the Docker Engine, the async
 /// runtime primitives block on, where events go, and how it is stopped.
@@ -46,10 +54,12 @@ pub fn execute(
     env: Environment,
 ) -> (Arc<Run>, RunSummary) {
     let started = Instant::now();
+    let started_at = super::outcome::unix_now();
     let run = Arc::new(Run::new(options, env));
     run.emit(&Event::RunStarted {
         run_id: run.id.clone(),
         scripts: scripts.iter().map(|s| s.file.name.clone()).collect(),
+        trigger: run.options.trigger.clone(),
     });
     for script in scripts {
         if run.cancel.is_cancelled() {
@@ -59,7 +69,7 @@ pub fn execute(
     }
     run.join_threads();
     run.rt.block_on(run.engine.remove_run_containers());
-    let summary = summarize(&run, scripts, started);
+    let summary = summarize(&run, scripts, started, started_at);
     run.emit(&Event::RunFinished(summary.clone()));
     (run, summary)
 }
@@ -74,6 +84,7 @@ fn run_script(run: &Arc<Run>, script: &Arc<Script>) {
         Arc::clone(script),
         true,
         None,
+        Vec::new(),
     );
     run.emit(&Event::TaskStarted { task: task.id });
     let mut scope = Scope::new();
@@ -92,7 +103,7 @@ fn run_script(run: &Arc<Run>, script: &Arc<Script>) {
     run.join_threads();
 }
 
-fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant) -> RunSummary {
+fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f64) -> RunSummary {
     let tasks: Vec<TaskResult> = run.tasks().iter().filter_map(|t| t.result.get()).collect();
     let count = |status: Status| {
         tasks
@@ -136,6 +147,8 @@ fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant) -> RunSummary
         skipped: count(Status::Skipped) + skipped_tasks,
         filtered: run.filtered(),
         duration: started.elapsed(),
+        started_at,
+        trigger: run.options.trigger.clone(),
         interrupted: run.interrupted(),
         exit,
         tasks,

@@ -15,7 +15,7 @@ pub mod task;
 
 pub use checkpoint::CheckpointAnswer;
 pub use events::{Event, EventSink};
-pub use execute::{execute, Environment, RunOptions};
+pub use execute::{execute, Environment, RunOptions, TaskKey};
 pub use failure::{Failure, FailureKind, Location};
 pub use latch::Latch;
 pub use outcome::{CheckKind, CheckResult, Record, RecordValue, RunSummary, Status, TaskResult};

@@ -36,6 +36,8 @@ pub struct CheckResult {
     pub status: Status,
     #[serde(serialize_with = "seconds")]
     pub duration: Duration,
+    /// When it ended, in seconds since the Unix epoch.
+    pub finished_at: f64,
     /// Why it was skipped, or how a checkpoint was answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -69,6 +71,8 @@ pub struct TaskResult {
     pub script: String,
     /// The implicit task of a script's top level.
     pub implicit: bool,
+    /// Watch mode: not rerun, this is the result of an earlier run.
+    pub kept: bool,
     pub status: Status,
     #[serde(serialize_with = "seconds")]
     pub duration: Duration,
@@ -105,6 +109,11 @@ pub struct RunSummary {
     pub filtered: usize,
     #[serde(serialize_with = "seconds")]
     pub duration: Duration,
+    /// When it started, in seconds since the Unix epoch.
+    pub started_at: f64,
+    /// Why it started (watch mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<String>,
     pub interrupted: bool,
     #[serde(serialize_with = "exit_code")]
     pub exit: Exit,
@@ -112,6 +121,13 @@ pub struct RunSummary {
     /// An error that stopped the run as a whole (an unreachable engine).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fatal: Option<Arc<Failure>>,
+}
+
+/// Now, in seconds since the Unix epoch.
+pub fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 fn seconds<S: serde::Serializer>(duration: &Duration, s: S) -> Result<S::Ok, S::Error> {

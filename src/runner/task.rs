@@ -64,6 +64,7 @@ impl Task {
         script: Arc<Script>,
         implicit: bool,
         call: Option<(usize, usize)>,
+        needs: Vec<String>,
     ) -> Arc<Self> {
         let task = Arc::new(Self {
             id: run.next_task_id(),
@@ -85,6 +86,7 @@ impl Task {
             name: task.name.clone(),
             script: task.script.file.name.clone(),
             implicit,
+            needs,
         });
         task
     }
@@ -154,6 +156,24 @@ impl Task {
         self.finish(run, started, None);
     }
 
+    /// Watch mode: reports the task's earlier result instead of running it.
+    pub fn keep(&self, run: &Run, earlier: &TaskResult) {
+        let mut result = earlier.clone();
+        result.id = self.id;
+        result.kept = true;
+        for check in &mut result.checks {
+            check.task = self.id;
+        }
+        run.emit(&Event::TaskFinished(result.clone()));
+        self.done.set(result.status);
+        self.result.set(result);
+    }
+
+    /// This task's identity across runs.
+    pub fn key(&self) -> super::TaskKey {
+        (self.script.file.name.clone(), self.name.clone())
+    }
+
     /// Records an error that ended the task body (or the script's top level).
     pub fn body_failed(&self, run: &Run, err: &rhai::EvalAltResult) {
         if super::checkpoint::is_rejection(err) {
@@ -208,6 +228,7 @@ impl Task {
             name: self.name.clone(),
             script: self.script.file.name.clone(),
             implicit: self.implicit,
+            kept: false,
             status,
             duration: started.elapsed(),
             note,
@@ -310,6 +331,7 @@ impl Task {
             gate: slot.gate,
             status,
             duration,
+            finished_at: super::outcome::unix_now(),
             note,
             failure,
         };

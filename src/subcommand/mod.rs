@@ -11,6 +11,9 @@ impl Subcommand {
         match self {
             Subcommand::Run { scripts } => run::execute(scripts, common),
             Subcommand::Check { scripts } => check::execute(scripts),
+            Subcommand::Watch { scripts, options } => {
+                crate::watch::execute(scripts, common, options)
+            }
         }
     }
 }

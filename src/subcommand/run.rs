@@ -59,6 +59,8 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
         approve: common.approve,
         filter: common.filter.clone(),
         vars: common.vars.clone(),
+        keep: Arc::default(),
+        trigger: None,
     };
     let env = Environment {
         rhai,

@@ -1,0 +1,337 @@
+//! Watch mode: run, then rerun what a change affects, until Ctrl-C. It
+//! re-invokes the runner; everything it knows of a run comes from events.
+
+mod graph;
+mod watcher;
+
+pub use graph::{Affected, BuildInput, Graph};
+pub use watcher::{is_scratch, Batch, Watcher};
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::CommonConfig;
+use crate::engine::Client;
+use crate::error::{render_error, Exit};
+use crate::host::{compile, new_engine};
+use crate::report;
+use crate::runner::{
+    self, Environment, Event, EventSink, RunOptions, RunSummary, Script, Status, TaskKey,
+    TaskResult,
+};
+
+/// Watch mode's own options.
+#[derive(Debug, Clone)]
+pub struct WatchOptions {
+    pub debounce: Duration,
+    pub clear: bool,
+}
+
+enum Msg {
+    Changed(Batch),
+    RunDone(RunSummary),
+    Interrupt,
+}
+
+/// What the next run reruns.
+enum Plan {
+    Everything(String),
+    Some { affected: Affected, trigger: String },
+}
+
+struct Session<'a> {
+    scripts: Vec<(PathBuf, String)>,
+    compiled: HashMap<String, Arc<Script>>,
+    rhai: Arc<rhai::Engine>,
+    common: &'a CommonConfig,
+    options: &'a WatchOptions,
+    graph: Arc<Mutex<Graph>>,
+    last: HashMap<TaskKey, TaskResult>,
+    rt: tokio::runtime::Runtime,
+    tx: Sender<Msg>,
+    rx: Receiver<Msg>,
+    current: Arc<Mutex<CancellationToken>>,
+}
+
+/// `shakedown watch`: runs the scripts, then reruns on every change that
+/// matters, until Ctrl-C.
+pub fn execute(scripts: &[PathBuf], common: &CommonConfig, options: &WatchOptions) -> Exit {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("shakedown: cannot start the async runtime: {err}");
+            return Exit::Engine;
+        }
+    };
+    let (tx, rx) = mpsc::channel();
+    let current = Arc::new(Mutex::new(CancellationToken::new()));
+    {
+        let (tx, current) = (tx.clone(), Arc::clone(&current));
+        rt.spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                current
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .cancel();
+                let _ = tx.send(Msg::Interrupt);
+            }
+        });
+    }
+    let watcher = match Watcher::new(
+        watcher::to_channel(tx.clone(), Msg::Changed),
+        options.debounce,
+    ) {
+        Ok(watcher) => Arc::new(Mutex::new(watcher)),
+        Err(err) => {
+            eprintln!("shakedown: cannot watch files: {err}");
+            return Exit::Engine;
+        }
+    };
+    let scripts = scripts
+        .iter()
+        .map(|p| {
+            (
+                std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()),
+                p.display().to_string(),
+            )
+        })
+        .collect();
+    let mut session = Session {
+        scripts,
+        compiled: HashMap::new(),
+        rhai: Arc::new(new_engine()),
+        common,
+        options,
+        graph: Arc::default(),
+        last: HashMap::new(),
+        rt,
+        tx,
+        rx,
+        current,
+    };
+    session.watch(&watcher)
+}
+
+impl Session<'_> {
+    fn watch(&mut self, watcher: &Arc<Mutex<Watcher>>) -> Exit {
+        let mut plan = Plan::Everything("first run".to_owned());
+        loop {
+            let changed_scripts = match &plan {
+                Plan::Everything(_) => self.scripts.iter().map(|(_, n)| n.clone()).collect(),
+                Plan::Some { affected, .. } => affected.scripts.clone(),
+            };
+            let compiled = self.compile(&changed_scripts);
+            let dirs = self.graph().watch_dirs(&self.scripts);
+            lock(watcher).set_dirs(&dirs);
+            let next = if compiled {
+                self.run_once(plan, watcher)
+            } else {
+                eprintln!("watching for a fix…");
+                None
+            };
+            let dirs = self.graph().watch_dirs(&self.scripts);
+            lock(watcher).set_dirs(&dirs);
+            plan = match next {
+                Some(plan) => plan,
+                None => match self.wait_for_change() {
+                    Some(plan) => plan,
+                    None => return Exit::Interrupted,
+                },
+            };
+        }
+    }
+
+    fn graph(&self) -> MutexGuard<'_, Graph> {
+        lock(&self.graph)
+    }
+
+    /// Compiles the named scripts anew (all on the first run); renders
+    /// errors. The engine is kept across runs.
+    fn compile(&mut self, names: &BTreeSet<String>) -> bool {
+        let mut ok = true;
+        for (_, name) in &self.scripts {
+            if self.compiled.contains_key(name) && !names.contains(name) {
+                continue;
+            }
+            match compile(&self.rhai, std::path::Path::new(name)) {
+                Ok(script) => {
+                    self.compiled.insert(name.clone(), Arc::new(script));
+                }
+                Err(err) => {
+                    render_error(&err, None);
+                    self.compiled.remove(name);
+                    ok = false;
+                }
+            }
+        }
+        ok
+    }
+
+    /// Runs once; returns the plan for a rerun when a change came during the
+    /// run (it was cancelled), or `None` when it ended on its own. Exits the
+    /// process on Ctrl-C, after the run has cleaned up.
+    fn run_once(&mut self, plan: Plan, watcher: &Arc<Mutex<Watcher>>) -> Option<Plan> {
+        let (keep, trigger) = match &plan {
+            Plan::Everything(trigger) => (HashMap::new(), trigger.clone()),
+            Plan::Some { affected, trigger } => {
+                let rerun = self.graph().rerun(affected);
+                let keep = self
+                    .last
+                    .iter()
+                    .filter(|(key, _)| !rerun.contains(*key))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                (keep, trigger.clone())
+            }
+        };
+        let cancel = CancellationToken::new();
+        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = cancel.clone();
+        let scripts: Vec<Arc<Script>> = self
+            .scripts
+            .iter()
+            .filter_map(|(_, name)| self.compiled.get(name).cloned())
+            .collect();
+        let engine = match Client::connect(self.common.host.as_deref()) {
+            Ok(engine) => Arc::new(engine),
+            Err(err) => {
+                render_error(&err, None);
+                return None;
+            }
+        };
+        let mut reporter = report::for_watch(self.common.format, self.options.clear);
+        let graph = Arc::clone(&self.graph);
+        let watcher = Arc::clone(watcher);
+        let sink = EventSink::new(move |event| {
+            // Watch a build's files before it reads them, so no change made
+            // from then on is missed.
+            if let Event::BuildRead {
+                context,
+                dockerfile,
+                ..
+            } = event
+            {
+                let dirs = BuildInput::new(context.clone(), dockerfile.clone()).dirs();
+                lock(&watcher).add_dirs(&dirs);
+            }
+            reporter.report(event);
+            lock(&graph).observe(event);
+        });
+        let options = RunOptions {
+            jobs: self.common.jobs,
+            fail_fast: self.common.fail_fast,
+            approve: self.common.approve,
+            filter: self.common.filter.clone(),
+            vars: self.common.vars.clone(),
+            keep: Arc::new(keep),
+            trigger: Some(trigger),
+        };
+        let env = Environment {
+            rhai: Arc::clone(&self.rhai),
+            engine,
+            rt: self.rt.handle().clone(),
+            sink,
+            cancel: cancel.clone(),
+            interrupted: Arc::default(),
+        };
+        let tx = self.tx.clone();
+        let run = std::thread::spawn(move || {
+            let (_, summary) = runner::execute(&scripts, options, env);
+            let _ = tx.send(Msg::RunDone(summary));
+        });
+        let mut pending: Option<Affected> = None;
+        let mut quitting = false;
+        let summary = loop {
+            match self.rx.recv() {
+                Ok(Msg::RunDone(summary)) => break summary,
+                Ok(Msg::Changed(batch)) => {
+                    let affected = self.affected(&batch);
+                    if !affected.is_empty() {
+                        cancel.cancel();
+                        pending
+                            .get_or_insert_with(Affected::default)
+                            .merge(affected);
+                    }
+                }
+                Ok(Msg::Interrupt) | Err(_) => {
+                    cancel.cancel();
+                    quitting = true;
+                }
+            }
+        };
+        let _ = run.join();
+        self.remember(&summary, pending.is_some() || quitting);
+        if quitting {
+            std::process::exit(Exit::Interrupted as i32);
+        }
+        pending.map(|affected| {
+            let trigger = describe(&affected);
+            Plan::Some { affected, trigger }
+        })
+    }
+
+    /// Keeps each task's latest real result for the next run to reuse.
+    fn remember(&mut self, summary: &RunSummary, cancelled: bool) {
+        for task in &summary.tasks {
+            if task.implicit {
+                continue;
+            }
+            let key = (task.script.clone(), task.name.clone());
+            if cancelled && task.status == Status::Skipped {
+                self.last.remove(&key); // stopped midway: must rerun
+            } else {
+                self.last.insert(key, task.clone());
+            }
+        }
+    }
+
+    fn affected(&self, batch: &Batch) -> Affected {
+        self.graph().affected(&batch.paths, &self.scripts)
+    }
+
+    /// Waits for a change that affects something; `None` on Ctrl-C.
+    fn wait_for_change(&mut self) -> Option<Plan> {
+        loop {
+            match self.rx.recv() {
+                Ok(Msg::Changed(batch)) => {
+                    let affected = self.affected(&batch);
+                    if affected.is_empty() {
+                        continue;
+                    }
+                    let trigger = describe(&affected);
+                    return Some(Plan::Some { affected, trigger });
+                }
+                Ok(Msg::RunDone(_)) => {}
+                Ok(Msg::Interrupt) | Err(_) => return None,
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// "docker/Dockerfile.gpu changed", relative to the current directory.
+fn describe(affected: &Affected) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let names: Vec<String> = affected
+        .files
+        .iter()
+        .map(|p| p.strip_prefix(&cwd).unwrap_or(p).display().to_string())
+        .collect();
+    match names.as_slice() {
+        [] => "changed".to_owned(),
+        [one] => format!("{one} changed"),
+        [one, two] => format!("{one} and {two} changed"),
+        [one, rest @ ..] => format!("{one} and {} more changed", rest.len()),
+    }
+}
