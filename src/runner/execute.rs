@@ -28,6 +28,8 @@ pub struct RunOptions {
     pub keep: Arc<HashMap<TaskKey, TaskResult>>,
     /// Why this run started, for its header.
     pub trigger: Option<String>,
+    /// When the change that triggered it settled (seconds since the epoch).
+    pub settled_at: Option<f64>,
 }
 
 /// A task across runs: its script and its name.
@@ -149,6 +151,7 @@ fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f
         duration: started.elapsed(),
         started_at,
         trigger: run.options.trigger.clone(),
+        settled_at: run.options.settled_at,
         interrupted: run.interrupted(),
         exit,
         tasks,

@@ -18,7 +18,9 @@ pub use events::{Event, EventSink};
 pub use execute::{execute, Environment, RunOptions, TaskKey};
 pub use failure::{Failure, FailureKind, Location};
 pub use latch::Latch;
-pub use outcome::{CheckKind, CheckResult, Record, RecordValue, RunSummary, Status, TaskResult};
+pub use outcome::{
+    unix_now, CheckKind, CheckResult, Record, RecordValue, RunSummary, Status, TaskResult,
+};
 pub use run::Run;
 pub use script::Script;
 pub use task::{CheckSlot, Task};

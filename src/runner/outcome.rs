@@ -114,6 +114,9 @@ pub struct RunSummary {
     /// Why it started (watch mode).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<String>,
+    /// Watch mode: when the change that triggered it settled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settled_at: Option<f64>,
     pub interrupted: bool,
     #[serde(serialize_with = "exit_code")]
     pub exit: Exit,

@@ -61,6 +61,7 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
         vars: common.vars.clone(),
         keep: Arc::default(),
         trigger: None,
+        settled_at: None,
     };
     let env = Environment {
         rhai,

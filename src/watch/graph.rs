@@ -95,7 +95,7 @@ pub struct Graph {
 }
 
 /// What a batch of changed files means for the next run.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Affected {
     /// Scripts that changed: all their tasks rerun.
     pub scripts: BTreeSet<String>,
@@ -103,6 +103,8 @@ pub struct Affected {
     pub tasks: BTreeSet<TaskKey>,
     /// The changed files that mattered.
     pub files: BTreeSet<PathBuf>,
+    /// When the last batch of them settled (seconds since the Unix epoch).
+    pub settled_at: Option<f64>,
 }
 
 impl Affected {
@@ -114,6 +116,10 @@ impl Affected {
         self.scripts.extend(other.scripts);
         self.tasks.extend(other.tasks);
         self.files.extend(other.files);
+        self.settled_at = match (self.settled_at, other.settled_at) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
     }
 }
 

@@ -180,6 +180,10 @@ impl Session<'_> {
     /// run (it was cancelled), or `None` when it ended on its own. Exits the
     /// process on Ctrl-C, after the run has cleaned up.
     fn run_once(&mut self, plan: Plan, watcher: &Arc<Mutex<Watcher>>) -> Option<Plan> {
+        let settled_at = match &plan {
+            Plan::Everything(_) => None,
+            Plan::Some { affected, .. } => affected.settled_at,
+        };
         let (keep, trigger) = match &plan {
             Plan::Everything(trigger) => (HashMap::new(), trigger.clone()),
             Plan::Some { affected, trigger } => {
@@ -233,6 +237,7 @@ impl Session<'_> {
             vars: self.common.vars.clone(),
             keep: Arc::new(keep),
             trigger: Some(trigger),
+            settled_at,
         };
         let env = Environment {
             rhai: Arc::clone(&self.rhai),
@@ -294,7 +299,9 @@ impl Session<'_> {
     }
 
     fn affected(&self, batch: &Batch) -> Affected {
-        self.graph().affected(&batch.paths, &self.scripts)
+        let mut affected = self.graph().affected(&batch.paths, &self.scripts);
+        affected.settled_at = Some(batch.settled_at);
+        affected
     }
 
     /// Waits for a change that affects something; `None` on Ctrl-C.

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use notify::event::{AccessKind, AccessMode, EventKind};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
@@ -14,7 +14,8 @@ use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 #[derive(Debug, Clone)]
 pub struct Batch {
     pub paths: BTreeSet<PathBuf>,
-    pub settled: Instant,
+    /// When it settled, in seconds since the Unix epoch.
+    pub settled_at: f64,
 }
 
 pub struct Watcher {
@@ -51,7 +52,7 @@ impl Watcher {
                     if !paths.is_empty() {
                         on_batch(Batch {
                             paths,
-                            settled: Instant::now(),
+                            settled_at: crate::runner::unix_now(),
                         });
                     }
                 }
@@ -134,6 +135,7 @@ mod tests {
     use super::*;
     use std::fs;
     use std::sync::mpsc::Receiver;
+    use std::time::Instant;
 
     const LIMIT: Duration = Duration::from_secs(10);
 

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Watch mode's latency on the demo, and a GPU rerun against a full run.
+
+Usage, from anywhere in the repository:
+
+    python3 benches/watch.py            # 10 saves (BENCH_RUNS to change)
+
+It starts `shakedown watch scripts/demo.rhai --approve --format json`, waits
+for the first run, then saves docker/Dockerfile.gpu (a comment line appended
+and removed in turn, so the build cache stays warm) BENCH_RUNS times. For each
+save it reads the rerun's JSON report and measures:
+
+  - debounce end -> rerun start: `started_at - settled_at` (both stamped by
+    shakedown: when the batch of file events settled, when the run began);
+  - save -> first check result: the earliest `finished_at` of a check of a
+    task that was rerun, minus the moment this script wrote the file;
+  - the rerun's duration.
+
+Then it times `shakedown run scripts/demo.rhai --approve` BENCH_RUNS times
+(rounds interleaved with nothing else) and prints the ratio of the median
+GPU rerun to the median full run. A measurement, not a test: it never judges
+timings; it exits 1 if a run fails its checks, 2 if it cannot set up.
+"""
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import queue
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target/release/shakedown")
+DOCKERFILE = os.path.join(ROOT, "docker/Dockerfile.gpu")
+RUNS = int(os.environ.get("BENCH_RUNS", "10"))
+DEBOUNCE_MS = 200
+
+
+def setup():
+    newest = max(
+        os.path.getmtime(os.path.join(dirpath, f))
+        for dirpath, _, files in os.walk(os.path.join(ROOT, "src"))
+        for f in files
+    )
+    if not os.path.exists(BIN) or os.path.getmtime(BIN) < newest:
+        print("watch.py: building the release binary...", file=sys.stderr)
+        if subprocess.call(["cargo", "build", "--release", "--quiet"], cwd=ROOT) != 0:
+            sys.exit(2)
+
+
+def reader(stream, q):
+    for line in stream:
+        try:
+            q.put(json.loads(line))
+        except json.JSONDecodeError:
+            pass
+
+
+def next_run(q, limit=60):
+    try:
+        return q.get(timeout=limit)
+    except queue.Empty:
+        print("watch.py: no run report within %ss" % limit, file=sys.stderr)
+        sys.exit(1)
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def main():
+    setup()
+    original = open(DOCKERFILE).read()
+    watch = subprocess.Popen(
+        [BIN, "watch", "scripts/demo.rhai", "--approve", "--format", "json", "--debounce", str(DEBOUNCE_MS)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    q = queue.Queue()
+    threading.Thread(target=reader, args=(watch.stdout, q), daemon=True).start()
+    start_latency, first_result, rerun_durations = [], [], []
+    try:
+        first = next_run(q)
+        if first["exit"] != 0:
+            print("watch.py: the first run failed", file=sys.stderr)
+            sys.exit(1)
+        for i in range(RUNS):
+            text = original if i % 2 else original + "# benchmark save %d\n" % i
+            saved_at = time.time()
+            with open(DOCKERFILE, "w") as f:
+                f.write(text)
+            run = next_run(q)
+            if run["exit"] != 0:
+                print("watch.py: a rerun failed: %s" % json.dumps(run)[:2000], file=sys.stderr)
+                sys.exit(1)
+            rerun = [t for t in run["tasks"] if not t["kept"] and not t["implicit"]]
+            ends = [c["finished_at"] for t in rerun for c in t["checks"]]
+            start_latency.append(run["started_at"] - run["settled_at"])
+            first_result.append(min(ends) - saved_at)
+            rerun_durations.append(run["duration"])
+            time.sleep(0.5)
+    finally:
+        with open(DOCKERFILE, "w") as f:
+            f.write(original)
+        watch.send_signal(signal.SIGINT)
+        watch.wait(timeout=30)
+
+    full = []
+    for _ in range(RUNS):
+        t0 = time.time()
+        code = subprocess.call([BIN, "run", "scripts/demo.rhai", "--approve", "--format", "json"],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        full.append(time.time() - t0)
+        if code != 0:
+            print("watch.py: a full run failed", file=sys.stderr)
+            sys.exit(1)
+
+    def row(name, xs, unit="s"):
+        print("%-40s median %7.3f%s   min %7.3f%s   max %7.3f%s" % (name, median(xs), unit, min(xs), unit, max(xs), unit))
+
+    print("watch mode on scripts/demo.rhai, %d saves of docker/Dockerfile.gpu (debounce %d ms)" % (RUNS, DEBOUNCE_MS))
+    row("debounce end -> rerun start", start_latency)
+    row("save -> first check result", first_result)
+    row("GPU rerun (watch)", rerun_durations)
+    row("full run (shakedown run, process)", full)
+    print("ratio GPU rerun / full run = %.2f" % (median(rerun_durations) / median(full)))
+    print("goals: rerun start <= 0.300 s after the debounce; first result <= 3 s after the save")
+
+
+if __name__ == "__main__":
+    main()
