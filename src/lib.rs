@@ -12,6 +12,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod host;
+pub mod http;
 pub mod report;
 pub mod runner;
 pub mod static_read;

@@ -60,40 +60,7 @@ impl Client {
     ) -> Result<RunOutput, OpError> {
         let docker = self.ready().await?;
         let fail = |err: bollard::errors::Error| OpError::from_bollard(&err, &self.endpoint, None);
-        let body = ContainerCreateBody {
-            image: Some(spec.image.clone()),
-            cmd: (!spec.cmd.is_empty()).then(|| spec.cmd.clone()),
-            entrypoint: spec.entrypoint.as_ref().map(|e| {
-                if e.is_empty() {
-                    vec![String::new()]
-                } else {
-                    e.clone()
-                }
-            }),
-            env: (!spec.env.is_empty()).then(|| spec.env.clone()),
-            user: spec.user.clone(),
-            working_dir: spec.workdir.clone(),
-            labels: Some(self.labels()),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            tty: Some(false),
-            host_config: Some(HostConfig {
-                network_mode: spec.network.clone(),
-                device_requests: spec.gpus.map(|gpus| {
-                    vec![DeviceRequest {
-                        driver: Some(String::new()),
-                        count: Some(match gpus {
-                            Gpus::All => -1,
-                            Gpus::Count(n) => n,
-                        }),
-                        capabilities: Some(vec![vec!["gpu".to_owned()]]),
-                        ..Default::default()
-                    }]
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
+        let body = self.create_body(spec);
         let created = docker
             .create_container(None::<CreateContainerOptions>, body)
             .await
@@ -137,6 +104,44 @@ impl Client {
         };
         let _ = docker.remove_container(&id, Some(remove)).await;
         outcome
+    }
+
+    /// The container `spec` describes, labelled with this run's labels.
+    pub(crate) fn create_body(&self, spec: &RunSpec) -> ContainerCreateBody {
+        ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            cmd: (!spec.cmd.is_empty()).then(|| spec.cmd.clone()),
+            entrypoint: spec.entrypoint.as_ref().map(|e| {
+                if e.is_empty() {
+                    vec![String::new()]
+                } else {
+                    e.clone()
+                }
+            }),
+            env: (!spec.env.is_empty()).then(|| spec.env.clone()),
+            user: spec.user.clone(),
+            working_dir: spec.workdir.clone(),
+            labels: Some(self.labels()),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(false),
+            host_config: Some(HostConfig {
+                network_mode: spec.network.clone(),
+                device_requests: spec.gpus.map(|gpus| {
+                    vec![DeviceRequest {
+                        driver: Some(String::new()),
+                        count: Some(match gpus {
+                            Gpus::All => -1,
+                            Gpus::Count(n) => n,
+                        }),
+                        capabilities: Some(vec![vec!["gpu".to_owned()]]),
+                        ..Default::default()
+                    }]
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
     }
 }
 

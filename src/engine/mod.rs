@@ -1,16 +1,22 @@
 //! The engine adapter: everything shakedown asks of the Docker Engine, over
 //! bollard. Async; primitives block on it from script threads.
 
+mod archive;
 mod build;
 mod cleanup;
 mod container;
+mod exec;
 mod image;
 mod op_error;
+mod service;
 
+pub use archive::{EntryKind, PathEntry};
 pub use build::{BuildError, BuildEvent, BuildFailure, BuildRequest};
 pub use container::{Gpus, RunOutput, RunSpec};
+pub use exec::ExecSpec;
 pub use image::{HealthDetails, ImageDetails, LayerDetails};
 pub use op_error::OpError;
+pub use service::{ServiceState, StartSpec, LOOPBACK};
 
 use std::collections::HashMap;
 use std::time::Duration;

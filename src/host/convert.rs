@@ -144,3 +144,25 @@ pub fn show(value: &Dynamic) -> String {
         format!("{value:?}")
     }
 }
+
+/// A positional duration in seconds (integer or float, above 0).
+pub fn seconds_arg(value: &Dynamic, name: &str, what: &str) -> Result<f64, Thrown> {
+    let mut options = Map::new();
+    options.insert(name.into(), value.clone());
+    opt_seconds(&options, name, what)?.ok_or_else(|| {
+        Thrown::usage(
+            format!("{what} needs `{name}` in seconds"),
+            format!("e.g. {name}: 30"),
+        )
+    })
+}
+
+/// A port number argument (1-65535).
+pub fn port_arg(value: i64, what: &str) -> Result<u16, Thrown> {
+    u16::try_from(value).ok().filter(|p| *p > 0).ok_or_else(|| {
+        Thrown::usage(
+            format!("{what}: {value} is not a port number"),
+            "a port is a number from 1 to 65535, e.g. 8000",
+        )
+    })
+}

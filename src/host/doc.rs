@@ -82,7 +82,7 @@ fn functions(engine: &Engine) -> Vec<String> {
                 None => {
                     let args = if params
                         .first()
-                        .is_some_and(|p| p.starts_with("img:") || p.starts_with("r:"))
+                        .is_some_and(|p| ["img:", "r:", "c:"].iter().any(|me| p.starts_with(me)))
                     {
                         let (me, rest) = params
                             .split_first()

@@ -3,19 +3,27 @@
 //! a [`Script`].
 
 mod assert_mod;
+mod container;
+mod container_mod;
 mod convert;
 mod doc;
 mod engine_errors;
+mod files_mod;
+mod http_mod;
 mod image;
 mod image_mod;
 mod record_mod;
+mod response;
 mod run_mod;
 mod run_result;
 mod structure_mod;
 mod values_mod;
+mod wait_mod;
 
+pub use container::Container;
 pub use doc::api_reference;
 pub use image::Image;
+pub use response::Response;
 pub use run_result::RunResult;
 
 use std::path::Path;
@@ -40,6 +48,10 @@ pub const MODULES: &[ApiModule] = &[
     assert_mod::MODULE,
     image_mod::MODULE,
     run_mod::MODULE,
+    files_mod::MODULE,
+    container_mod::MODULE,
+    wait_mod::MODULE,
+    http_mod::MODULE,
 ];
 
 /// A Rhai engine with the whole script API.

@@ -20,7 +20,7 @@ given as a string is split like a shell splits words, but no shell is added.",
     register,
 };
 
-const RUN_OPTIONS: &[&str] = &[
+pub const RUN_OPTIONS: &[&str] = &[
     "network",
     "user",
     "env",
@@ -103,7 +103,7 @@ fn register(engine: &mut Engine) {
 }
 
 /// A command as argv: an array of words, or a string split like a shell.
-fn argv(command: &Dynamic) -> Result<Vec<String>, Thrown> {
+pub fn argv(command: &Dynamic) -> Result<Vec<String>, Thrown> {
     if command.is_string() {
         return shell_words::split(&command.to_string()).map_err(|err| {
             Thrown::usage(
@@ -159,20 +159,34 @@ fn entrypoint(options: &Map) -> Result<Option<Vec<String>>, Thrown> {
 pub fn spec(img: &Image, command: &Dynamic, options: &Map) -> Result<RunSpec, Thrown> {
     known_keys(options, RUN_OPTIONS, "run()")?;
     let timeout = opt_seconds(options, "timeout", "run()")?.unwrap_or(DEFAULT_RUN_TIMEOUT);
+    let mut spec = container_options(img, options, "run()")?;
+    spec.cmd = argv(command)?;
+    spec.timeout = Duration::from_secs_f64(timeout);
+    Ok(spec)
+}
+
+/// The options `run` and `start` share (all but `timeout`); the caller
+/// checks the keys.
+pub fn container_options(img: &Image, options: &Map, what: &str) -> Result<RunSpec, Thrown> {
     Ok(RunSpec {
         image: img.reference().to_owned(),
-        cmd: argv(command)?,
+        cmd: Vec::new(),
         entrypoint: entrypoint(options)?,
-        network: opt_string(options, "network", "run()")?,
-        user: opt_string(options, "user", "run()")?,
-        env: opt_string_map(options, "env", "run()")?
-            .into_iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect(),
-        workdir: opt_string(options, "workdir", "run()")?,
-        timeout: Duration::from_secs_f64(timeout),
+        network: opt_string(options, "network", what)?,
+        user: opt_string(options, "user", what)?,
+        env: env(options, what)?,
+        workdir: opt_string(options, "workdir", what)?,
+        timeout: Duration::ZERO,
         gpus: gpus(options)?,
     })
+}
+
+/// `env: #{ KEY: "value" }` as `KEY=value` strings.
+pub fn env(options: &Map, what: &str) -> Result<Vec<String>, Thrown> {
+    Ok(opt_string_map(options, "env", what)?
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect())
 }
 
 fn run(

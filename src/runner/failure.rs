@@ -23,6 +23,10 @@ pub struct Failure {
     pub related: Vec<Location>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// A block of evidence (a container's state and last log lines, the
+    /// last lines of a build), shown under the help.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     #[serde(skip)]
     pub report: Arc<Report>,
 }
@@ -105,6 +109,7 @@ impl Failure {
             location,
             related: Vec::new(),
             help,
+            detail: None,
             report: Arc::new(report),
         }
     }
@@ -163,7 +168,7 @@ impl Failure {
             });
         }
         let mut related = Vec::new();
-        let (mut actual, mut expected) = (None, None);
+        let (mut actual, mut expected, mut detail) = (None, None, None);
         if let Some(thrown) = thrown {
             for span in &thrown.spans {
                 related.push(Location {
@@ -183,6 +188,7 @@ impl Failure {
             }
             actual = thrown.actual;
             expected = thrown.expected;
+            detail = thrown.detail;
         }
         Self {
             kind,
@@ -193,6 +199,7 @@ impl Failure {
             location,
             related,
             help,
+            detail,
             report: Arc::new(report),
         }
     }

@@ -1,0 +1,540 @@
+//! `img.start(options)` and what a started `Container` can do: exec, logs,
+//! ports, state, files in and out, stop.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rhai::{Array, Blob, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+
+use super::container::Container;
+use super::convert::{ctx, known_keys, opt_seconds, opt_string, port_arg, seconds_arg, RhaiResult};
+use super::engine_errors::thrown;
+use super::files_mod::read_followed;
+use super::image::Image;
+use super::run_mod::{argv, container_options, env, RUN_OPTIONS};
+use super::run_result::RunResult;
+use super::wait_mod::{log_detail, LOG_LINES};
+use super::ApiModule;
+use crate::engine::{ExecSpec, ServiceState, StartSpec, LOOPBACK};
+use crate::error::{Thrown, ThrownKind};
+
+pub const MODULE: ApiModule = ApiModule {
+    title: "Services: long-lived containers",
+    intro: "`img.start(…)` starts the image as a server, like `docker run -d`, and returns a \
+`Container`. It runs until its task ends (or `stop()`), and is removed when its task ends, \
+whatever the outcome: a failed check, a thrown error, a timeout or Ctrl-C. Ports are published \
+on 127.0.0.1 only. Files are copied in and out through the engine's archive API, so the image \
+needs no shell or `tar`.",
+    register,
+};
+
+const START_OPTIONS: &[&str] = &["ports", "cmd"];
+const EXEC_OPTIONS: &[&str] = &["user", "env", "workdir", "timeout"];
+const DEFAULT_EXEC_TIMEOUT: f64 = 60.0;
+/// How long `stop()` lets the container end on SIGTERM before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+#[allow(clippy::too_many_lines)] // one registration per function of the reference
+fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<Container>("Container");
+    FuncRegistration::new("start")
+        .with_params_info(["img: &mut Image", "Container"])
+        .with_comments(["/// Starts the image with its own CMD, like `docker run -d IMAGE`; nothing is published.\n/// `let c = img.start();`"])
+        .register_into_engine(engine, |call: NativeCallContext, img: &mut Image| start(&call, img, &Map::new()));
+    FuncRegistration::new("start")
+        .with_params_info(["img: &mut Image", "options: Map", "Container"])
+        .with_comments(["/// Starts the image with the options of `run` (`network`, `user`, `env`, `workdir`,\n/// `entrypoint`, `gpus`) plus `ports` and `cmd`. `ports`: an array of container ports to\n/// publish on 127.0.0.1, each on a free host port the engine chooses (`[8000]`), or a map\n/// giving the host ports (`#{ \"8000\": 18000 }`; 0 lets the engine choose). `cmd` (a string\n/// or an array) replaces the image's CMD. `timeout` (seconds; default none) kills the\n/// container when it has run that long. The container is removed when its task ends.\n/// `let c = img.start(#{ ports: [8000], env: #{ LOG_LEVEL: \"debug\" } });`"])
+        .register_into_engine(engine, |call: NativeCallContext, img: &mut Image, options: Map| start(&call, img, &options));
+    FuncRegistration::new("exec")
+        .with_params_info(["c: &mut Container", "command: Dynamic", "RunResult"])
+        .with_comments(["/// Runs `command` (an array, or a string split like a shell would, without a shell) in the\n/// running container, like `docker exec`. `c.exec([\"sh\", \"-c\", \"touch /tmp/ready\"])`"])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, command: Dynamic| {
+            exec(&call, c, &command, &Map::new())
+        });
+    FuncRegistration::new("exec")
+        .with_params_info(["c: &mut Container", "command: Dynamic", "options: Map", "RunResult"])
+        .with_comments(["/// Runs with options: `user`, `env` (map), `workdir`, `timeout` (seconds, default 60: the\n/// result says it timed out; the command itself ends when the container is removed).\n/// `c.exec(\"id -u\", #{ user: \"root\" })`"])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, command: Dynamic, options: Map| {
+            exec(&call, c, &command, &options)
+        });
+    FuncRegistration::new("logs")
+        .with_params_info(["c: &mut Container", "String"])
+        .with_comments([
+            "/// Everything the container wrote to stdout and stderr, interleaved as written.",
+        ])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container| {
+            logs(&call, c, None)
+        });
+    FuncRegistration::new("logs")
+        .with_params_info(["c: &mut Container", "tail: i64", "String"])
+        .with_comments(["/// The last `tail` lines of its log. `c.logs(50)`"])
+        .register_into_engine(
+            engine,
+            |call: NativeCallContext, c: &mut Container, tail: i64| {
+                let tail = usize::try_from(tail).map_err(|_| {
+                    Thrown::usage(
+                        format!("logs({tail}): the number of lines cannot be negative"),
+                        "e.g. c.logs(50)",
+                    )
+                    .at(call.call_position())
+                })?;
+                logs(&call, c, Some(tail))
+            },
+        );
+    FuncRegistration::new("port")
+        .with_params_info(["c: &mut Container", "container_port: i64", "i64"])
+        .with_comments(["/// The host port (on 127.0.0.1) a published container port is reachable on.\n/// `c.port(8000)`"])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, port: i64| {
+            resolve(&call, c, port, "port()").map(i64::from)
+        });
+    FuncRegistration::new("url")
+        .with_params_info(["c: &mut Container", "container_port: i64", "String"])
+        .with_comments(["/// `http://127.0.0.1:<host port>/` for a published container port."])
+        .register_into_engine(
+            engine,
+            |call: NativeCallContext, c: &mut Container, port: i64| url(&call, c, port, "/"),
+        );
+    FuncRegistration::new("url")
+        .with_params_info(["c: &mut Container", "container_port: i64", "path: &str", "String"])
+        .with_comments(["/// `http://127.0.0.1:<host port><path>` for a published container port.\n/// `http_get(c.url(8000, \"/health\"))`"])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, port: i64, path: &str| {
+            url(&call, c, port, path)
+        });
+    FuncRegistration::new("get$id")
+        .with_params_info(["c: &mut Container", "String"])
+        .with_comments(["/// The container id."])
+        .register_into_engine(engine, |c: &mut Container| c.id.clone());
+    FuncRegistration::new("get$health")
+        .with_params_info(["c: &mut Container", "String"])
+        .with_comments(["/// The engine's health status now: \"starting\", \"healthy\", \"unhealthy\", or \"none\"\n/// when the image has no HEALTHCHECK."])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container| {
+            Ok::<_, Box<rhai::EvalAltResult>>(state(&call, c)?.health.unwrap_or_else(|| "none".to_owned()))
+        });
+    FuncRegistration::new("get$running")
+        .with_params_info(["c: &mut Container", "bool"])
+        .with_comments(["/// Whether it is running now."])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container| {
+            Ok::<_, Box<rhai::EvalAltResult>>(state(&call, c)?.running)
+        });
+    FuncRegistration::new("get$exit_code")
+        .with_params_info(["c: &mut Container", "Dynamic"])
+        .with_comments(["/// Its exit code once it has stopped; `()` while it runs."])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container| {
+            Ok::<_, Box<rhai::EvalAltResult>>(
+                state(&call, c)?
+                    .exit_code
+                    .map_or(Dynamic::UNIT, Dynamic::from_int),
+            )
+        });
+    FuncRegistration::new("copy_out")
+        .with_params_info(["c: &mut Container", "path: &str", "Blob"])
+        .with_comments(["/// The content of a file in the container (running or stopped), like `docker cp`;\n/// symbolic links are followed. `let png = c.copy_out(\"/tmp/face.png\");`"])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, path: &str| copy_out(&call, c, path));
+    FuncRegistration::new("copy_in")
+        .with_params_info(["c: &mut Container", "path: &str", "content: Dynamic", "()"])
+        .with_comments(["/// Writes a file into the container (a string or a blob), replacing it; mode 0644, owned\n/// by root; its directory must exist. `c.copy_in(\"/tmp/config.json\", `{\"debug\": true}`)`"])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, path: &str, content: Dynamic| {
+            copy_in(&call, c, path, &content)
+        });
+    FuncRegistration::new("stop")
+        .with_params_info(["c: &mut Container", "()"])
+        .with_comments(["/// Stops it (SIGTERM, then SIGKILL after 10 s). Its logs, exit code and files stay\n/// readable until its task ends."])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container| stop(&call, c, STOP_GRACE));
+    FuncRegistration::new("stop")
+        .with_params_info(["c: &mut Container", "grace: number", "()"])
+        .with_comments(["/// Stops it, sending SIGKILL after `grace` seconds (a server running as PID 1 without a\n/// SIGTERM handler only ends then). `c.stop(1)`"])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, grace: Dynamic| {
+            let grace = seconds_arg(&grace, "grace", "stop()").map_err(|t| t.at(call.call_position()))?;
+            stop(&call, c, Duration::from_secs_f64(grace))
+        });
+    FuncRegistration::new("to_string")
+        .with_params_info(["c: &mut Container", "String"])
+        .register_into_engine(engine, |c: &mut Container| c.to_string());
+    FuncRegistration::new("to_debug")
+        .with_params_info(["c: &mut Container", "String"])
+        .register_into_engine(engine, |c: &mut Container| c.to_string());
+}
+
+/// `ports: [8000]` or `ports: #{ "8000": 18000 }` as (container, host).
+fn ports(options: &Map) -> Result<Vec<(u16, Option<u16>)>, Thrown> {
+    let Some(value) = options.get("ports") else {
+        return Ok(Vec::new());
+    };
+    let example = "e.g. ports: [8000] (a free host port each) or ports: #{ \"8000\": 18000 }";
+    let container_port = |value: &Dynamic| -> Result<u16, Thrown> {
+        let text = value.to_string();
+        let number = text.strip_suffix("/tcp").unwrap_or(&text);
+        number
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| {
+                Thrown::usage(
+                    format!("option `ports` of start(): {text:?} is not a tcp port number"),
+                    example,
+                )
+            })
+    };
+    if let Some(items) = value.clone().try_cast::<Array>() {
+        return items
+            .iter()
+            .map(|p| Ok((container_port(p)?, None)))
+            .collect();
+    }
+    if let Some(map) = value.clone().try_cast::<Map>() {
+        return map
+            .iter()
+            .map(|(key, host)| {
+                let container = container_port(&Dynamic::from(key.to_string()))?;
+                let host = host.as_int().ok().and_then(|h| u16::try_from(h).ok()).ok_or_else(|| {
+                    Thrown::usage(
+                        format!("option `ports` of start(): host port {host} for {key} is not a port number"),
+                        example,
+                    )
+                })?;
+                Ok((container, (host != 0).then_some(host)))
+            })
+            .collect();
+    }
+    Err(Thrown::usage(
+        format!(
+            "option `ports` of start() must be an array or a map, not a {}",
+            value.type_name()
+        ),
+        example,
+    ))
+}
+
+fn start_spec(img: &Image, options: &Map) -> Result<(StartSpec, Option<f64>), Thrown> {
+    let allowed: Vec<&str> = RUN_OPTIONS.iter().chain(START_OPTIONS).copied().collect();
+    known_keys(options, &allowed, "start()")?;
+    let mut run = container_options(img, options, "start()")?;
+    if let Some(cmd) = options.get("cmd") {
+        run.cmd = argv(cmd)?;
+    }
+    let lifetime = opt_seconds(options, "timeout", "start()")?;
+    Ok((
+        StartSpec {
+            run,
+            ports: ports(options)?,
+        },
+        lifetime,
+    ))
+}
+
+fn start(call: &NativeCallContext, img: &Image, options: &Map) -> RhaiResult<Container> {
+    let ctx = ctx(call)?;
+    let at = |t: Thrown| t.at(call.call_position());
+    let (spec, lifetime) = start_spec(img, options).map_err(at)?;
+    let engine = Arc::clone(&ctx.run.engine);
+    let id = ctx
+        .run
+        .rt
+        .block_on(engine.start_service(&spec))
+        .map_err(|err| {
+            let mut t = thrown(err);
+            t.message = format!("starting {} failed: {}", img.label(), t.message);
+            at(t)
+        })?;
+    // Removed when the task ends, whatever happens from here on.
+    let killer = lifetime.map(|seconds| {
+        let (engine, id) = (Arc::clone(&engine), id.clone());
+        ctx.run.rt.spawn(async move {
+            tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+            engine.kill_service(&id).await;
+        })
+    });
+    let (rt, cleanup_engine, cleanup_id) = (ctx.run.rt.clone(), Arc::clone(&engine), id.clone());
+    ctx.task.on_end(Box::new(move || {
+        if let Some(killer) = killer {
+            killer.abort();
+        }
+        rt.block_on(cleanup_engine.remove_container(&cleanup_id));
+    }));
+    let state = ctx
+        .run
+        .rt
+        .block_on(engine.service_state(&id))
+        .map_err(|err| at(thrown(err)))?;
+    Ok(Container {
+        id,
+        image: img.label(),
+        built: img.built.clone(),
+        ports: Arc::new(state.ports),
+        requested: Arc::new(spec.ports.iter().map(|(port, _)| *port).collect()),
+    })
+}
+
+/// The host port of a published container port.
+pub fn host_port(c: &Container, port: i64, what: &str) -> Result<u16, Thrown> {
+    let port = port_arg(port, what)?;
+    c.ports.get(&port).copied().ok_or_else(|| {
+        Thrown::usage(
+            format!("{what}: port {port} of {} is not published", c.label()),
+            format!(
+                "publish it with img.start(#{{ ports: [{port}] }}); published: {}",
+                c.published()
+            ),
+        )
+    })
+}
+
+/// The host port of a published container port, as the engine maps it
+/// now; when the container has stopped (and so lost its ports), a
+/// diagnostic that says so.
+pub fn resolve(call: &NativeCallContext, c: &Container, port: i64, what: &str) -> RhaiResult<u16> {
+    let ctx = ctx(call)?;
+    let state = state(call, c)?;
+    if state.running {
+        let current = Container {
+            ports: Arc::new(state.ports),
+            ..c.clone()
+        };
+        return host_port(&current, port, what).map_err(|t| t.at(call.call_position()));
+    }
+    let requested = u16::try_from(port).is_ok_and(|p| c.requested.contains(&p));
+    if !requested {
+        return host_port(c, port, what).map_err(|t| t.at(call.call_position()));
+    }
+    let log = ctx
+        .run
+        .rt
+        .block_on(ctx.run.engine.service_logs(&c.id, Some(LOG_LINES)))
+        .unwrap_or_default();
+    Err(Thrown::new(
+        ThrownKind::Failure,
+        "shakedown::container::exited",
+        format!(
+            "{} {}, so its port {port} has no host port",
+            c.label(),
+            state.describe()
+        ),
+    )
+    .help("a stopped container publishes nothing; its log below says why it stopped")
+    .detail(log_detail(&c.label(), &state, &log))
+    .at(call.call_position()))
+}
+
+fn url(call: &NativeCallContext, c: &Container, port: i64, path: &str) -> RhaiResult<String> {
+    let host = resolve(call, c, port, "url()")?;
+    Ok(url_of(host, path))
+}
+
+fn url_of(host: u16, path: &str) -> String {
+    let slash = if path.starts_with('/') { "" } else { "/" };
+    format!("http://{LOOPBACK}:{host}{slash}{path}")
+}
+
+pub fn state(call: &NativeCallContext, c: &Container) -> RhaiResult<ServiceState> {
+    let ctx = ctx(call)?;
+    ctx.run
+        .rt
+        .block_on(ctx.run.engine.service_state(&c.id))
+        .map_err(|err| context_error(err, c, call))
+}
+
+/// An engine error, saying which container it was about.
+fn context_error(
+    err: crate::engine::OpError,
+    c: &Container,
+    call: &NativeCallContext,
+) -> Box<rhai::EvalAltResult> {
+    let mut t = thrown(err);
+    if t.kind == ThrownKind::Failure {
+        t.message = format!("{}: {}", c.label(), t.message);
+    }
+    t.at(call.call_position())
+}
+
+fn exec(
+    call: &NativeCallContext,
+    c: &Container,
+    command: &Dynamic,
+    options: &Map,
+) -> RhaiResult<RunResult> {
+    let ctx = ctx(call)?;
+    let at = |t: Thrown| t.at(call.call_position());
+    known_keys(options, EXEC_OPTIONS, "exec()").map_err(at)?;
+    let spec = ExecSpec {
+        cmd: argv(command).map_err(at)?,
+        user: opt_string(options, "user", "exec()").map_err(at)?,
+        env: env(options, "exec()").map_err(at)?,
+        workdir: opt_string(options, "workdir", "exec()").map_err(at)?,
+        timeout: Duration::from_secs_f64(
+            opt_seconds(options, "timeout", "exec()")
+                .map_err(at)?
+                .unwrap_or(DEFAULT_EXEC_TIMEOUT),
+        ),
+    };
+    let output = ctx
+        .run
+        .rt
+        .block_on(ctx.run.engine.exec(&c.id, &spec, &ctx.cancel))
+        .map_err(|err| {
+            let mut t = thrown(err);
+            t.message = format!(
+                "exec of {:?} in {} failed: {}",
+                spec.cmd.join(" "),
+                c.label(),
+                t.message
+            );
+            if t.message.contains("is not running") {
+                t = t.help("the container has stopped; c.logs() says why, c.exit_code how");
+            }
+            at(t)
+        })?;
+    Ok(output.into())
+}
+
+fn logs(call: &NativeCallContext, c: &Container, tail: Option<usize>) -> RhaiResult<String> {
+    let ctx = ctx(call)?;
+    ctx.run
+        .rt
+        .block_on(ctx.run.engine.service_logs(&c.id, tail))
+        .map_err(|err| context_error(err, c, call))
+}
+
+fn copy_out(call: &NativeCallContext, c: &Container, path: &str) -> RhaiResult<Blob> {
+    let ctx = ctx(call)?;
+    match read_followed(&ctx, &c.id, path) {
+        Ok(Some(data)) => Ok(data),
+        Ok(None) => Err(Thrown::new(
+            ThrownKind::Failure,
+            "shakedown::container::no_file",
+            format!("there is no file {path:?} in {}", c.label()),
+        )
+        .help("check the path (an absolute path in the container); c.exec([\"ls\", \"-l\", dir]) lists a directory")
+        .at(call.call_position())),
+        Err(t) => Err(t.at(call.call_position())),
+    }
+}
+
+fn copy_in(
+    call: &NativeCallContext,
+    c: &Container,
+    path: &str,
+    content: &Dynamic,
+) -> RhaiResult<()> {
+    let ctx = ctx(call)?;
+    let data: Vec<u8> =
+        if content.is_string() {
+            content.to_string().into_bytes()
+        } else if content.is_blob() {
+            content.clone().cast::<Blob>()
+        } else {
+            return Err(Thrown::usage(
+            format!("copy_in() takes a string or a blob, not a {}", content.type_name()),
+            "e.g. c.copy_in(\"/tmp/input.txt\", \"hello\") or c.copy_in(\"/tmp/x.png\", png_blob)",
+        )
+        .at(call.call_position()));
+        };
+    if !path.starts_with('/') {
+        return Err(Thrown::usage(
+            format!("copy_in(): {path:?} is not an absolute path"),
+            "give the path in the container from its root, e.g. \"/tmp/input.txt\"",
+        )
+        .at(call.call_position()));
+    }
+    ctx.run
+        .rt
+        .block_on(ctx.run.engine.write_file(&c.id, path, &data))
+        .map_err(|err| context_error(err, c, call))
+}
+
+fn stop(call: &NativeCallContext, c: &Container, grace: Duration) -> RhaiResult<()> {
+    let ctx = ctx(call)?;
+    let stopping = ctx.run.engine.stop_service(&c.id, grace);
+    let stopped = ctx.run.rt.block_on(async {
+        tokio::select! {
+            stopped = stopping => stopped,
+            () = ctx.cancel.cancelled() => Err(crate::engine::OpError::Cancelled),
+        }
+    });
+    stopped.map_err(|err| context_error(err, c, call))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn port_map(pairs: &[(u16, u16)]) -> Arc<BTreeMap<u16, u16>> {
+        Arc::new(pairs.iter().copied().collect())
+    }
+
+    fn img() -> Image {
+        Image {
+            id: "sha256:abc".into(),
+            tag: "t".into(),
+            built: None,
+            details: Arc::default(),
+        }
+    }
+
+    fn container() -> Container {
+        Container {
+            id: "0123456789abcdef".into(),
+            image: "t".into(),
+            built: None,
+            ports: port_map(&[(8000, 32768)]),
+            requested: Arc::new(vec![8000]),
+        }
+    }
+
+    #[test]
+    fn ports_as_an_array_let_the_engine_choose() {
+        let mut options = Map::new();
+        options.insert(
+            "ports".into(),
+            Dynamic::from_array(vec![
+                Dynamic::from_int(8000),
+                Dynamic::from("9000/tcp".to_owned()),
+            ]),
+        );
+        let (spec, lifetime) = start_spec(&img(), &options).unwrap();
+        assert_eq!(spec.ports, vec![(8000, None), (9000, None)]);
+        assert_eq!(lifetime, None);
+    }
+
+    #[test]
+    fn ports_as_a_map_give_the_host_port() {
+        let mut map = Map::new();
+        map.insert("8000".into(), Dynamic::from_int(18000));
+        map.insert("9000".into(), Dynamic::from_int(0));
+        let mut options = Map::new();
+        options.insert("ports".into(), Dynamic::from_map(map));
+        options.insert("cmd".into(), Dynamic::from("httpd -f -p 9000".to_owned()));
+        options.insert("timeout".into(), Dynamic::from_int(30));
+        let (spec, lifetime) = start_spec(&img(), &options).unwrap();
+        assert_eq!(spec.ports, vec![(8000, Some(18000)), (9000, None)]);
+        assert_eq!(spec.run.cmd, vec!["httpd", "-f", "-p", "9000"]);
+        assert_eq!(lifetime, Some(30.0));
+    }
+
+    #[test]
+    fn a_bad_port_or_option_is_refused_by_name() {
+        let mut options = Map::new();
+        options.insert(
+            "ports".into(),
+            Dynamic::from_array(vec![Dynamic::from("53/udp".to_owned())]),
+        );
+        let err = start_spec(&img(), &options).unwrap_err();
+        assert!(err.message.contains("53/udp"), "{}", err.message);
+        let mut options = Map::new();
+        options.insert("port".into(), Dynamic::from_int(1));
+        let err = start_spec(&img(), &options).unwrap_err();
+        assert!(err.help.unwrap().contains("ports, cmd"));
+    }
+
+    #[test]
+    fn urls_and_ports_read_the_published_mapping() {
+        let c = container();
+        let host = host_port(&c, 8000, "url()").unwrap();
+        assert_eq!(url_of(host, "/health"), "http://127.0.0.1:32768/health");
+        assert_eq!(url_of(host, "ready"), "http://127.0.0.1:32768/ready");
+        let err = host_port(&c, 9000, "port()").unwrap_err();
+        assert!(err.message.contains("9000"), "{}", err.message);
+        assert!(err.help.unwrap().contains("8000 → 127.0.0.1:32768"));
+        assert!(host_port(&c, 70000, "port()").is_err());
+    }
+}

@@ -1,0 +1,612 @@
+//! `c.wait_healthy`, `c.wait_http`, `c.wait_log`, `c.wait_port`: waiting
+//! until a started container is ready, with a diagnostic that says why
+//! when it never is.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use rhai::{Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+use tokio::io::AsyncReadExt;
+
+use super::container::Container;
+use super::container_mod::host_port;
+use super::convert::{ctx, known_keys, opt_seconds, seconds_arg, RhaiResult};
+use super::engine_errors::thrown;
+use super::http_mod::{build_request, http_thrown};
+use super::response::Response;
+use super::ApiModule;
+use crate::engine::{ServiceState, LOOPBACK};
+use crate::error::{FileSpan, Thrown, ThrownKind};
+use crate::http::HttpError;
+use crate::runner::context::Ctx;
+use crate::static_read::dockerfile::Dockerfile;
+
+pub const MODULE: ApiModule = ApiModule {
+    title: "Waiting for a service",
+    intro: "Each wait polls until what it waits for holds, and returns at once when it does. The \
+`timeout` is in seconds (default 60). A wait that gives up fails with a diagnostic naming what it \
+waited for, for how long, the last thing it saw, the container's state and the last 50 lines of \
+its log. A container that exits while waited on ends the wait at once, with its exit code. The \
+engine's health status and the log are polled every 0.2 s.",
+    register,
+};
+
+const DEFAULT_TIMEOUT: f64 = 60.0;
+const POLL: Duration = Duration::from_millis(200);
+const DEFAULT_HTTP_INTERVAL: f64 = 0.5;
+/// The longest one attempt of `wait_http` waits for an answer.
+const HTTP_ATTEMPT: Duration = Duration::from_secs(5);
+/// How many lines of a container's log a diagnostic shows.
+pub const LOG_LINES: usize = 50;
+
+#[allow(clippy::too_many_lines)] // one registration per function of the reference
+fn register(engine: &mut Engine) {
+    FuncRegistration::new("wait_healthy")
+        .with_params_info(["c: &mut Container", "()"])
+        .with_comments(["/// Waits up to 60 s until the engine reports the container healthy (the image's\n/// HEALTHCHECK). Fails at once when the image has no HEALTHCHECK, when the engine marks it\n/// unhealthy (its retries are spent), or when the container exits."])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container| {
+            wait_healthy(&call, c, DEFAULT_TIMEOUT)
+        });
+    FuncRegistration::new("wait_healthy")
+        .with_params_info(["c: &mut Container", "timeout: number", "()"])
+        .with_comments(["/// Waits up to `timeout` seconds until the container is healthy. `c.wait_healthy(300)`"])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, timeout: Dynamic| {
+            let timeout = seconds_arg(&timeout, "timeout", "wait_healthy()").map_err(|t| t.at(call.call_position()))?;
+            wait_healthy(&call, c, timeout)
+        });
+    FuncRegistration::new("wait_http")
+        .with_params_info(["c: &mut Container", "url_or_path: &str", "Response"])
+        .with_comments(["/// Waits up to 60 s until a GET of the URL answers 200, and returns that response. A path\n/// (`\"/health\"`) is asked of the container's only published port.\n/// `c.wait_http(\"/health\")`"])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, target: &str| {
+            wait_http(&call, c, target, &Map::new())
+        });
+    FuncRegistration::new("wait_http")
+        .with_params_info(["c: &mut Container", "url_or_path: &str", "options: Map", "Response"])
+        .with_comments(["/// Waits with options: `status` (the status to wait for, or an array of them; default 200),\n/// `timeout` (seconds, default 60), `interval` (seconds between attempts, default 0.5).\n/// `c.wait_http(c.url(8000, \"/health\"), #{ timeout: 300, interval: 5 })`"])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, target: &str, options: Map| {
+            wait_http(&call, c, target, &options)
+        });
+    FuncRegistration::new("wait_log")
+        .with_params_info(["c: &mut Container", "regex: &str", "String"])
+        .with_comments(["/// Waits up to 60 s until a line of the container's log (stdout or stderr) matches the\n/// regular expression, and returns that line. `c.wait_log(\"listening on .*:8000\")`"])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, regex: &str| {
+            wait_log(&call, c, regex, DEFAULT_TIMEOUT)
+        });
+    FuncRegistration::new("wait_log")
+        .with_params_info([
+            "c: &mut Container",
+            "regex: &str",
+            "timeout: number",
+            "String",
+        ])
+        .with_comments([
+            "/// Waits up to `timeout` seconds for a log line matching the regular expression.",
+        ])
+        .register_into_engine(
+            engine,
+            |call: NativeCallContext, c: &mut Container, regex: &str, timeout: Dynamic| {
+                let timeout = seconds_arg(&timeout, "timeout", "wait_log()")
+                    .map_err(|t| t.at(call.call_position()))?;
+                wait_log(&call, c, regex, timeout)
+            },
+        );
+    FuncRegistration::new("wait_port")
+        .with_params_info(["c: &mut Container", "port: i64", "()"])
+        .with_comments(["/// Waits up to 60 s until something in the container accepts TCP connections on a\n/// published container port. `c.wait_port(8000)`"])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, port: i64| {
+            wait_port(&call, c, port, DEFAULT_TIMEOUT)
+        });
+    FuncRegistration::new("wait_port")
+        .with_params_info(["c: &mut Container", "port: i64", "timeout: number", "()"])
+        .with_comments(["/// Waits up to `timeout` seconds for the published container port to accept connections.\n/// A connection the engine's port proxy accepts but closes at once (nothing listens in the\n/// container yet) does not count."])
+        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, port: i64, timeout: Dynamic| {
+            let timeout = seconds_arg(&timeout, "timeout", "wait_port()").map_err(|t| t.at(call.call_position()))?;
+            wait_port(&call, c, port, timeout)
+        });
+}
+
+/// What one look at the service found.
+enum Attempt<T> {
+    Done(T),
+    /// Not yet; what was seen instead.
+    NotYet(String),
+    /// Waiting longer cannot help; `true` to add the container's log.
+    Fail(Thrown, bool),
+}
+
+/// One wait: what it waits for, on which container, until when.
+struct Wait<'a> {
+    ctx: &'a Ctx,
+    c: &'a Container,
+    what: String,
+    timeout: f64,
+    started: Instant,
+}
+
+impl<'a> Wait<'a> {
+    fn new(ctx: &'a Ctx, c: &'a Container, what: String, timeout: f64) -> Self {
+        Self {
+            ctx,
+            c,
+            what,
+            timeout,
+            started: Instant::now(),
+        }
+    }
+
+    fn remaining(&self) -> Duration {
+        Duration::from_secs_f64(self.timeout).saturating_sub(self.started.elapsed())
+    }
+
+    /// Looks until `attempt` is done, the container exits or time is up.
+    /// `attempt` is given the container's state of this round.
+    async fn until<T, F, Fut>(&self, interval: Duration, mut attempt: F) -> Result<T, Thrown>
+    where
+        F: FnMut(ServiceState) -> Fut,
+        Fut: Future<Output = Attempt<T>>,
+    {
+        loop {
+            let state = self
+                .ctx
+                .run
+                .engine
+                .service_state(&self.c.id)
+                .await
+                .map_err(thrown)?;
+            // A container that has stopped ends the wait at once, whatever
+            // the attempt says (an exited container's health is moot).
+            let last = match attempt(state.clone()).await {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::NotYet(last) => Some(last),
+                Attempt::Fail(_, _) if !state.running => None,
+                Attempt::Fail(thrown, false) => return Err(thrown),
+                Attempt::Fail(thrown, true) => return Err(self.with_log(thrown, &state).await),
+            };
+            if !state.running {
+                return Err(self.exited(&state, last.as_deref()).await);
+            }
+            let remaining = self.remaining();
+            if remaining.is_zero() {
+                return Err(self
+                    .gave_up(&state, last.as_deref().unwrap_or("nothing"))
+                    .await);
+            }
+            tokio::time::sleep(interval.min(remaining)).await;
+        }
+    }
+
+    async fn exited(&self, state: &ServiceState, last: Option<&str>) -> Thrown {
+        let mut message = format!(
+            "{} {} while waiting for {} ({:.1}s in)",
+            self.c.label(),
+            state.describe(),
+            self.what,
+            self.started.elapsed().as_secs_f64(),
+        );
+        if let Some(last) = last {
+            message.push_str("; last saw: ");
+            message.push_str(last);
+        }
+        let thrown = Thrown::new(ThrownKind::Failure, "shakedown::wait::exited", message)
+            .help("the container stopped before it was ready; its log below says why (c.logs() has all of it)");
+        self.with_log(thrown, state).await
+    }
+
+    async fn gave_up(&self, state: &ServiceState, last: &str) -> Thrown {
+        let message = format!(
+            "gave up waiting for {} after {}s; last saw: {last}; {} is {}",
+            self.what,
+            self.timeout,
+            self.c.label(),
+            state.describe(),
+        );
+        let thrown = Thrown::new(ThrownKind::Failure, "shakedown::wait::timeout", message)
+            .help("its log below may say what it is stuck on; if it is only slow to start, raise the wait's timeout");
+        self.with_log(thrown, state).await
+    }
+
+    /// Adds the container's state and the last lines of its log.
+    async fn with_log(&self, thrown: Thrown, state: &ServiceState) -> Thrown {
+        let log = self
+            .ctx
+            .run
+            .engine
+            .service_logs(&self.c.id, Some(LOG_LINES))
+            .await
+            .unwrap_or_else(|err| format!("(its log cannot be read: {err})\n"));
+        thrown.detail(log_detail(&self.c.label(), state, &log))
+    }
+}
+
+/// The detail block of a wait's diagnostic.
+pub fn log_detail(label: &str, state: &ServiceState, log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    let mut detail = format!("{label}: {}\n", state.describe());
+    if lines.is_empty() {
+        detail.push_str("its log is empty");
+    } else {
+        let heading = if lines.len() >= LOG_LINES {
+            format!("last {LOG_LINES} lines of its log:")
+        } else {
+            let plural = if lines.len() == 1 { "" } else { "s" };
+            format!("its log ({} line{plural}):", lines.len())
+        };
+        detail.push_str(&heading);
+        for line in lines {
+            detail.push_str("\n  ");
+            detail.push_str(line);
+        }
+    }
+    detail
+}
+
+/// Runs a wait on the runtime; it ends when the check or task is cancelled.
+fn block<T>(
+    call: &NativeCallContext,
+    ctx: &Ctx,
+    wait: impl Future<Output = Result<T, Thrown>>,
+) -> RhaiResult<T> {
+    ctx.run
+        .rt
+        .block_on(async {
+            tokio::select! {
+                result = wait => result,
+                () = ctx.cancel.cancelled() => Err(thrown(crate::engine::OpError::Cancelled)),
+            }
+        })
+        .map_err(|t| t.at(call.call_position()))
+}
+
+fn wait_healthy(call: &NativeCallContext, c: &Container, timeout: f64) -> RhaiResult<()> {
+    let ctx = ctx(call)?;
+    let wait = Wait::new(
+        &ctx,
+        c,
+        "it to be healthy (its HEALTHCHECK)".to_owned(),
+        timeout,
+    );
+    block(
+        call,
+        &ctx,
+        wait.until(POLL, |state| async move {
+            match state.health.as_deref() {
+                Some("healthy") => Attempt::Done(()),
+                None => Attempt::Fail(no_healthcheck(c), false),
+                Some("unhealthy") => Attempt::Fail(
+                    Thrown::new(
+                        ThrownKind::Failure,
+                        "shakedown::wait::unhealthy",
+                        format!(
+                            "{} became unhealthy: its HEALTHCHECK failed every retry; last probe said: {}",
+                            c.label(),
+                            probe_output(&state)
+                        ),
+                    )
+                    .help("the probe's output and the container's log below say why; check what the HEALTHCHECK probes"),
+                    true,
+                ),
+                Some(other) => Attempt::NotYet(format!(
+                    "health {other}, last probe said: {}",
+                    probe_output(&state)
+                )),
+            }
+        }),
+    )
+}
+
+fn probe_output(state: &ServiceState) -> String {
+    match state.last_probe.as_deref() {
+        None => "(no probe has run yet)".to_owned(),
+        Some("") => "(nothing)".to_owned(),
+        Some(output) => format!("{output:?}"),
+    }
+}
+
+/// The image has no HEALTHCHECK: says so, pointing at the Dockerfile's
+/// stage when the script built it.
+fn no_healthcheck(c: &Container) -> Thrown {
+    let mut thrown = Thrown::new(
+        ThrownKind::Failure,
+        "shakedown::wait::no_healthcheck",
+        format!(
+            "{} has no HEALTHCHECK, so the engine never reports it healthy",
+            c.image
+        ),
+    )
+    .help("add a HEALTHCHECK to its Dockerfile, or wait another way: c.wait_http(\"/health\"), c.wait_port(8000), c.wait_log(\"listening\")");
+    let Some(built) = &c.built else {
+        return thrown;
+    };
+    let Ok(parsed) = Dockerfile::read(&built.dockerfile) else {
+        return thrown;
+    };
+    let from = parsed
+        .target_stage(built.target.as_deref())
+        .and_then(|stage| parsed.instructions.get(stage.instructions.start));
+    if let Some(from) = from {
+        thrown = thrown.span(FileSpan {
+            name: built.dockerfile.display().to_string(),
+            text: parsed.source.clone().into(),
+            offset: from.span.start,
+            len: from.span.len(),
+            label: "this stage has no HEALTHCHECK".to_owned(),
+        });
+    }
+    thrown
+}
+
+/// `[200]` from `status: 200` or `status: [200, 204]`.
+fn statuses(options: &Map) -> Result<Vec<i64>, Thrown> {
+    let bad = |v: &Dynamic| {
+        Thrown::usage(
+            format!(
+                "option `status` of wait_http() must be a status code or an array of them, not {v}"
+            ),
+            "e.g. status: 200 or status: [200, 204]",
+        )
+    };
+    match options.get("status") {
+        None => Ok(vec![200]),
+        Some(v) => {
+            if let Ok(code) = v.as_int() {
+                return Ok(vec![code]);
+            }
+            let items = v.clone().try_cast::<rhai::Array>().ok_or_else(|| bad(v))?;
+            items
+                .iter()
+                .map(|i| i.as_int().map_err(|_| bad(v)))
+                .collect()
+        }
+    }
+}
+
+/// A full URL, or a path on the container's only published port.
+fn target_url(c: &Container, target: &str) -> Result<String, Thrown> {
+    if !target.starts_with('/') {
+        return Ok(target.to_owned());
+    }
+    let mut ports = c.ports.iter();
+    match (ports.next(), ports.next()) {
+        (Some((_, host)), None) => Ok(format!("http://{LOOPBACK}:{host}{target}")),
+        (None, _) => Err(Thrown::usage(
+            format!("wait_http({target:?}): {} publishes no port", c.label()),
+            "start it with #{ ports: [8000] }, or give a full URL",
+        )),
+        _ => Err(Thrown::usage(
+            format!(
+                "wait_http({target:?}): {} publishes several ports ({}), so a path is ambiguous",
+                c.label(),
+                c.published()
+            ),
+            format!("give a full URL, e.g. c.wait_http(c.url(8000, {target:?}))"),
+        )),
+    }
+}
+
+fn wait_http(
+    call: &NativeCallContext,
+    c: &Container,
+    target: &str,
+    options: &Map,
+) -> RhaiResult<Response> {
+    let ctx = ctx(call)?;
+    let at = |t: Thrown| t.at(call.call_position());
+    known_keys(options, &["status", "timeout", "interval"], "wait_http()").map_err(at)?;
+    let wanted = statuses(options).map_err(at)?;
+    let timeout = opt_seconds(options, "timeout", "wait_http()")
+        .map_err(at)?
+        .unwrap_or(DEFAULT_TIMEOUT);
+    let interval = opt_seconds(options, "interval", "wait_http()")
+        .map_err(at)?
+        .unwrap_or(DEFAULT_HTTP_INTERVAL);
+    let expected = wanted
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let url = match target_url(c, target) {
+        Ok(url) => url,
+        Err(t) if c.requested.is_empty() => return Err(at(t)),
+        Err(t) => return no_host_port(call, &ctx, c, format!("{target} to answer {expected}"), t),
+    };
+    let mut request = build_request("GET", &url, &Map::new()).map_err(at)?;
+    crate::http::check_url(&url).map_err(|err| at(http_thrown(err)))?;
+    let wait = Wait::new(&ctx, c, format!("{url} to answer {expected}"), timeout);
+    let never = tokio_util::sync::CancellationToken::new();
+    block(
+        call,
+        &ctx,
+        wait.until(Duration::from_secs_f64(interval), |_| {
+            request.timeout = wait
+                .remaining()
+                .clamp(Duration::from_millis(100), HTTP_ATTEMPT);
+            let (request, wanted, never, url) = (request.clone(), &wanted, &never, &url);
+            async move {
+                match crate::http::send(&request, never).await {
+                    Ok(response) if wanted.contains(&i64::from(response.status)) => {
+                        Attempt::Done(Response::from((url.clone(), response)))
+                    }
+                    Ok(response) => {
+                        let response = Response::from((url.clone(), response));
+                        Attempt::NotYet(format!(
+                            "status {}: {:?}",
+                            response.status,
+                            response.excerpt()
+                        ))
+                    }
+                    Err(err @ HttpError::BadUrl { .. }) => Attempt::Fail(http_thrown(err), false),
+                    Err(HttpError::Refused { reason, .. } | HttpError::Failed { reason, .. }) => {
+                        Attempt::NotYet(reason)
+                    }
+                    Err(HttpError::Timeout { seconds, .. }) => {
+                        Attempt::NotYet(format!("no answer within {seconds:.1}s"))
+                    }
+                    Err(HttpError::Cancelled) => Attempt::NotYet("cancelled".to_owned()),
+                }
+            }
+        }),
+    )
+}
+
+/// A port asked for at the start has no host port: the container has
+/// stopped (the wait's exited diagnostic), or the port is unusable (`t`).
+fn no_host_port<T>(
+    call: &NativeCallContext,
+    ctx: &Ctx,
+    c: &Container,
+    what: String,
+    t: Thrown,
+) -> RhaiResult<T> {
+    let wait = Wait::new(ctx, c, what, 0.0);
+    block(
+        call,
+        ctx,
+        wait.until(POLL, |_| {
+            let t = t.clone();
+            async move { Attempt::Fail(t, false) }
+        }),
+    )
+}
+
+fn wait_log(
+    call: &NativeCallContext,
+    c: &Container,
+    pattern: &str,
+    timeout: f64,
+) -> RhaiResult<String> {
+    let ctx = ctx(call)?;
+    let regex = regex::Regex::new(pattern).map_err(|err| {
+        Thrown::usage(
+            format!("wait_log(): {pattern:?} is not a regular expression: {err}"),
+            "the syntax is Rust's regex crate (like Perl's, without look-around)",
+        )
+        .at(call.call_position())
+    })?;
+    let wait = Wait::new(&ctx, c, format!("a log line matching /{pattern}/"), timeout);
+    let engine = &ctx.run.engine;
+    block(
+        call,
+        &ctx,
+        wait.until(POLL, |_| {
+            let regex = &regex;
+            async move {
+                let log = match engine.service_logs(&c.id, None).await {
+                    Ok(log) => log,
+                    Err(err) => return Attempt::Fail(thrown(err), false),
+                };
+                if let Some(line) = log.lines().find(|line| regex.is_match(line)) {
+                    return Attempt::Done(line.to_owned());
+                }
+                let count = log.lines().count();
+                match log.lines().last() {
+                    None => Attempt::NotYet("an empty log".to_owned()),
+                    Some(last) => {
+                        Attempt::NotYet(format!("{count} lines, none matching; the last: {last:?}"))
+                    }
+                }
+            }
+        }),
+    )
+}
+
+/// Connects to 127.0.0.1:`port`: ready when the connection stays open (or
+/// the server speaks first); the engine's proxy accepts and closes at once
+/// when nothing listens in the container.
+async fn try_port(port: u16) -> Result<(), String> {
+    let connect = tokio::net::TcpStream::connect((LOOPBACK, port));
+    let mut stream = match tokio::time::timeout(Duration::from_secs(2), connect).await {
+        Err(_) => return Err("no connection within 2s".to_owned()),
+        Ok(Err(err)) => return Err(err.to_string()),
+        Ok(Ok(stream)) => stream,
+    };
+    let mut byte = [0u8; 1];
+    match tokio::time::timeout(Duration::from_millis(150), stream.read(&mut byte)).await {
+        Ok(Ok(0)) => Err(
+            "the connection was closed at once (nothing listens in the container yet)".to_owned(),
+        ),
+        Ok(Err(err)) => Err(err.to_string()),
+        Err(_) | Ok(Ok(_)) => Ok(()),
+    }
+}
+
+fn wait_port(call: &NativeCallContext, c: &Container, port: i64, timeout: f64) -> RhaiResult<()> {
+    let ctx = ctx(call)?;
+    let what = |host: &str| format!("port {port}{host} to accept connections");
+    let host = match host_port(c, port, "wait_port()") {
+        Ok(host) => host,
+        Err(t) if u16::try_from(port).is_ok_and(|p| c.requested.contains(&p)) => {
+            return no_host_port(call, &ctx, c, what(""), t);
+        }
+        Err(t) => return Err(t.at(call.call_position())),
+    };
+    let wait = Wait::new(&ctx, c, what(&format!(" ({LOOPBACK}:{host})")), timeout);
+    block(
+        call,
+        &ctx,
+        wait.until(POLL, |_| async move {
+            match try_port(host).await {
+                Ok(()) => Attempt::Done(()),
+                Err(last) => Attempt::NotYet(last),
+            }
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    fn container(ports: &[(u16, u16)]) -> Container {
+        Container {
+            id: "0123456789abcdef".into(),
+            image: "demo".into(),
+            built: None,
+            ports: Arc::new(ports.iter().copied().collect::<BTreeMap<_, _>>()),
+            requested: Arc::new(ports.iter().map(|(p, _)| *p).collect()),
+        }
+    }
+
+    #[test]
+    fn a_path_uses_the_only_published_port() {
+        assert_eq!(
+            target_url(&container(&[(8000, 32768)]), "/health").unwrap(),
+            "http://127.0.0.1:32768/health"
+        );
+        assert!(target_url(&container(&[]), "/health").is_err());
+        let err = target_url(&container(&[(8000, 1), (9000, 2)]), "/health").unwrap_err();
+        assert!(err.message.contains("several ports"), "{}", err.message);
+        assert_eq!(
+            target_url(&container(&[]), "http://x/").unwrap(),
+            "http://x/"
+        );
+    }
+
+    #[test]
+    fn the_detail_has_the_state_and_the_log() {
+        let state = ServiceState {
+            status: "exited".into(),
+            exit_code: Some(3),
+            ..Default::default()
+        };
+        let detail = log_detail("container abc (demo)", &state, "starting\nboom\n");
+        assert_eq!(
+            detail,
+            "container abc (demo): exited with code 3\nits log (2 lines):\n  starting\n  boom"
+        );
+        let many: String = (1..=50).map(|i| format!("line {i}\n")).collect();
+        assert!(log_detail("c", &state, &many).contains("last 50 lines of its log:"));
+        assert!(log_detail("c", &state, "").ends_with("its log is empty"));
+    }
+
+    #[test]
+    fn status_is_a_code_or_a_list() {
+        let mut options = Map::new();
+        assert_eq!(statuses(&options).unwrap(), vec![200]);
+        options.insert("status".into(), Dynamic::from_int(204));
+        assert_eq!(statuses(&options).unwrap(), vec![204]);
+        options.insert("status".into(), Dynamic::from("ok".to_owned()));
+        assert!(statuses(&options).is_err());
+    }
+}
