@@ -217,3 +217,14 @@ fn every_failure_ends_in_its_diagnostic() {
     assert_eq!(failing["status"], "failed");
     assert!(Path::new(&root().join("tests/fixtures/base/busybox")).exists());
 }
+
+#[test]
+fn the_smoke_scripts_compile() {
+    let ran = common::shakedown(&[
+        "check",
+        "scripts/demo-smoke.rhai",
+        "scripts/facecraft/03-smoke-test.rhai",
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(ran.stdout.contains("03-smoke-test.rhai compiles"));
+}
