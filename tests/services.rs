@@ -228,3 +228,51 @@ fn the_smoke_scripts_compile() {
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert!(ran.stdout.contains("03-smoke-test.rhai compiles"));
 }
+
+/// The container a failed task started is removed when that task ends, not
+/// only by the sweep at the end of the run.
+#[test]
+fn a_failed_tasks_container_is_removed_when_the_task_ends() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    base_image();
+    let child = common::command(&[
+        "run",
+        "--jobs",
+        "1",
+        "--format",
+        "json",
+        "tests/fixtures/task-cleanup.rhai",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("shakedown starts");
+    let label = format!("label=io.shakedown.pid={}", child.id());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let seen = loop {
+        let out = Command::new("docker")
+            .args(["ps", "-a", "--filter", &label, "--format", "{{.Command}}"])
+            .output()
+            .expect("docker ps runs");
+        let commands = String::from_utf8_lossy(&out.stdout).into_owned();
+        if commands.contains("sleep 3\"") {
+            break commands;
+        }
+        assert!(Instant::now() < deadline, "the second task never ran");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        !seen.contains("3601"),
+        "the failed task's container outlived its task: {seen}"
+    );
+    let output = child.wait_with_output().expect("shakedown ends");
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(
+        task(&json, "starts a container and fails")["status"],
+        "failed"
+    );
+    assert_eq!(task(&json, "runs after it")["status"], "passed");
+}
