@@ -5,7 +5,8 @@
 //! the scripts with the Rhai [`host`], the [`runner`] executes them and emits
 //! [`runner::Event`]s that [`report`]ers consume; primitives reach the Docker
 //! Engine through the [`engine`] adapter and read files with [`static_read`];
-//! [`watch`] reruns what a change affects.
+//! [`watch`] reruns what a change affects; [`http`] sends the HTTP requests
+//! scripts make to the services they start.
 
 pub mod app;
 pub mod cli;
