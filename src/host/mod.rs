@@ -5,17 +5,24 @@
 mod assert_mod;
 mod convert;
 mod doc;
+mod dockerfile_value;
 mod engine_errors;
+mod evidence;
 mod image;
 mod image_mod;
+mod paths;
+mod provenance;
 mod record_mod;
 mod run_mod;
 mod run_result;
+mod static_mod;
 mod structure_mod;
+mod text_file;
 mod values_mod;
 
 pub use doc::api_reference;
 pub use image::Image;
+pub use provenance::clear as forget_origins;
 pub use run_result::RunResult;
 
 use std::path::Path;
@@ -40,6 +47,7 @@ pub const MODULES: &[ApiModule] = &[
     assert_mod::MODULE,
     image_mod::MODULE,
     run_mod::MODULE,
+    static_mod::MODULE,
 ];
 
 /// A Rhai engine with the whole script API.

@@ -59,6 +59,7 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
         approve: common.approve,
         filter: common.filter.clone(),
         vars: common.vars.clone(),
+        allow_paths: common.allow_paths.clone(),
         keep: Arc::default(),
         trigger: None,
         settled_at: None,

@@ -235,6 +235,7 @@ impl Session<'_> {
             approve: self.common.approve,
             filter: self.common.filter.clone(),
             vars: self.common.vars.clone(),
+            allow_paths: self.common.allow_paths.clone(),
             keep: Arc::new(keep),
             trigger: Some(trigger),
             settled_at,
