@@ -3,6 +3,7 @@
 //! a [`Script`].
 
 mod assert_mod;
+mod compose_mod;
 mod convert;
 mod doc;
 mod dockerfile_value;
@@ -10,6 +11,7 @@ mod engine_errors;
 mod evidence;
 mod image;
 mod image_mod;
+mod image_origin;
 mod paths;
 mod provenance;
 mod record_mod;
@@ -48,6 +50,7 @@ pub const MODULES: &[ApiModule] = &[
     image_mod::MODULE,
     run_mod::MODULE,
     static_mod::MODULE,
+    compose_mod::MODULE,
 ];
 
 /// A Rhai engine with the whole script API.
