@@ -88,8 +88,8 @@ if regex.is_match(&text) {
                 return Ok(());
             }
             let value = Dynamic::from(text.clone());
-            Err(traced(fail(format!("{:?} does not match /{pattern}/", text.as_str())), &value)
-.values(format!("{:?}", text.as_str()), format!("/{pattern}/"))
+            Err(traced(fail(format!("{} does not match /{pattern}/", show(&value))), &value)
+.values(show(&value), format!("/{pattern}/"))
                 .at(call.call_position()))
         });
     FuncRegistration::new("assert_contains")
@@ -99,7 +99,7 @@ if regex.is_match(&text) {
             if contains(&call, &haystack, &item)? {
                 return Ok(());
             }
-let mut thrown = match haystack.read_lock::<Map>() {
+            let thrown = match haystack.read_lock::<Map>() {
                 Some(map) => {
                     let mut keys: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
                     keys.sort_unstable();
@@ -117,12 +117,10 @@ let mut thrown = match haystack.read_lock::<Map>() {
                     }
                     thrown
                 }
+None if haystack.is_array() => traced(fail(format!("the array has no item {}", show(&item))), &haystack),
                 None => traced(fail(format!("{} does not contain {}", show(&haystack), show(&item))), &haystack),
             };
-            if haystack.is_array() {
-                thrown.message = format!("the array has no item {}", show(&item));
-            }
-            Err(thrown
+Err(thrown
                 .values(show(&haystack), format!("contains {}", show(&item)))
                 .at(call.call_position()))
         });
@@ -130,11 +128,28 @@ let mut thrown = match haystack.read_lock::<Map>() {
 
 /// Adds the place a value came from (a Dockerfile line, a file line), if
 /// it is known.
-fn traced(thrown: Thrown, value: &Dynamic) -> Thrown {
-    match origin_of(value) {
-        Some(origin) => thrown.span(origin),
-        None => thrown,
+fn traced(mut thrown: Thrown, value: &Dynamic) -> Thrown {
+    let mut origins: Vec<crate::error::FileSpan> = Vec::new();
+    let mut add = |v: &Dynamic| {
+        if let Some(origin) = origin_of(v) {
+            if !origins
+                .iter()
+                .any(|o| o.name == origin.name && o.offset == origin.offset)
+            {
+                origins.push(origin);
+            }
+        }
+    };
+    add(value);
+    if let Some(items) = value.read_lock::<Array>() {
+        items.iter().for_each(&mut add);
+    } else if let Some(map) = value.read_lock::<Map>() {
+        map.values().for_each(&mut add);
     }
+    for origin in origins.into_iter().take(3) {
+        thrown = thrown.span(origin);
+    }
+    thrown
 }
 
 /// Rhai's own `==`, so every type compares as scripts expect.

@@ -22,7 +22,7 @@ pub const MODULE: ApiModule = ApiModule {
 fn register(engine: &mut Engine) {
     FuncRegistration::new("compose")
         .with_params_info(["path: &str", "Map"])
-        .with_comments(["/// Reads a compose file: `services` (a map by name; each has its keys as written plus\n/// `image`, `build`, `ports`, `volumes`, `profiles`, `environment` (a map, from either\n/// form), `healthcheck`, `gpus` (the device reservations: `#{ driver, count, capabilities }`)\n/// and `line`), the top-level `volumes` (a map by name), and `has_version` (whether a\n/// `version:` key is present). `let c = compose(\"docker-compose.yml\");`"])
+        .with_comments(["/// Reads a compose file: `services` (a map by name; each has its keys as written plus\n/// `image`, `build`, `ports`, `volumes`, `profiles`, `environment` (a map, from either\n/// form), `healthcheck`, `gpus` (the device reservations: `#{ driver, count, capabilities }`)\n/// and `line`), the top-level `volumes` (a map by name), and `has_version` (whether a\n/// `version:` key is present) and `version` (its value, `()` when absent).\n/// `let c = compose(\"docker-compose.yml\");`"])
         .register_into_engine(engine, |call: NativeCallContext, path: &str| compose(&call, path));
 }
 
@@ -86,6 +86,10 @@ fn compose(call: &NativeCallContext, path: &str) -> RhaiResult<Map> {
         "has_version".into(),
         Dynamic::from_bool(root.get("version").is_some()),
     );
+    let version = root
+        .get("version")
+        .map_or(Dynamic::UNIT, |v| to_dynamic(&file, v));
+    map.insert("version".into(), version);
     Ok(map)
 }
 

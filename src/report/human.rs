@@ -25,6 +25,8 @@ pub struct Human {
     header: Option<String>,
     /// Watch mode `--clear`: clear the screen when the first results come.
     clear: bool,
+    /// Failures already rendered (the fatal one is often a task's too).
+    shown: Vec<usize>,
 }
 
 impl Human {
@@ -52,6 +54,7 @@ impl Human {
             running: BTreeSet::new(),
             header: None,
             clear: false,
+            shown: Vec::new(),
         }
     }
 
@@ -179,6 +182,7 @@ impl Human {
             .filter_map(|c| c.failure.as_ref())
             .chain(task.error.as_ref());
         for failure in failures {
+            self.shown.push(std::sync::Arc::as_ptr(failure) as usize);
             eprint!(
                 "{}",
                 render_diagnostic(failure.report.as_ref(), self.err_colour, None)
@@ -265,10 +269,15 @@ impl Human {
         self.show_header();
         self.clear_progress();
         if let Some(fatal) = &summary.fatal {
-            eprint!(
-                "{}",
-                render_diagnostic(fatal.report.as_ref(), self.err_colour, None)
-            );
+            if !self
+                .shown
+                .contains(&(std::sync::Arc::as_ptr(fatal) as usize))
+            {
+                eprint!(
+                    "{}",
+                    render_diagnostic(fatal.report.as_ref(), self.err_colour, None)
+                );
+            }
         }
         let s = self.style;
         let mut parts = vec![
