@@ -64,6 +64,29 @@ impl DockerfileValue {
         }
     }
 
+    /// `${NAME}` and `$NAME` replaced by the defaults of the ARGs before the
+    /// first FROM (what Docker substitutes in FROM lines).
+    pub fn expand_global_args(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for instruction in self
+            .parsed
+            .instructions
+            .iter()
+            .take_while(|i| i.kind != "FROM")
+        {
+            if instruction.kind != "ARG" {
+                continue;
+            }
+            if let Some((name, value)) = instruction.args.split_once('=') {
+                let (name, value) = (name.trim(), value.trim().trim_matches('"'));
+                out = out
+                    .replace(&format!("${{{name}}}"), value)
+                    .replace(&format!("${name}"), value);
+            }
+        }
+        out
+    }
+
     /// ARG defaults, global and per stage (`()` for an ARG without one).
     pub fn args(&self) -> Map {
         self.parsed

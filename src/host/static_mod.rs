@@ -158,10 +158,10 @@ fn register(engine: &mut Engine) {
         "get$base",
         "stage: &mut Stage",
         "String",
-        "/// What its FROM names, as written (`${BASE_IMAGE}` is not expanded).",
+        "/// What its FROM names, with global ARG defaults expanded as Docker expands them\n/// (`FROM ${BASE_IMAGE}` with `ARG BASE_IMAGE=python:3.11` gives `python:3.11`).",
         |s: &mut StageValue| {
             provenance::string(
-                s.stage().base.clone(),
+                s.file.expand_global_args(&s.stage().base),
                 s.first_instruction().map(|i| s.file.span(i, "this FROM")),
             )
         },
