@@ -197,6 +197,17 @@ fn register(engine: &mut Engine) {
                 let stage = s.stage().name.clone().unwrap_or_else(|| format!("#{}", s.index));
                 let span = s.first_instruction().map(|i| s.file.span(i, &format!("stage {stage} has no {}", kind.to_uppercase())));
                 evidence::absent(&s.file.name, format!("no {} instruction in stage {stage}", kind.to_uppercase()), span);
+            } else if found.len() > 1 {
+                // Several where a check may expect one: show them all.
+                let stage = s.stage().name.clone().unwrap_or_else(|| format!("#{}", s.index));
+                let mut report = crate::error::Report::new(
+                    "shakedown::static::found",
+                    format!("{}: {} {} instructions in stage {stage}", s.file.name, found.len(), kind.to_uppercase()),
+                );
+                for instruction in &found {
+                    report = report.with_span(&s.file.span(instruction, &format!("this {}", instruction.kind)));
+                }
+                evidence::keep(report);
             }
             Dynamic::from_array(s.file.instructions(found.into_iter()))
         });
