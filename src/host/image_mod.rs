@@ -299,33 +299,33 @@ fn layer_pairs(d: &ImageDetails) -> Vec<(i64, String)> {
 /// line that made it.
 fn size_report(call: &NativeCallContext, img: &Image) -> RhaiResult<Array> {
     let details = details(call, img)?;
-    let pairs = layer_pairs(&details);
     let origins = img.built.as_deref().and_then(Origins::of);
-    let mut rows: Vec<(i64, Map)> = match &origins {
+    let mut rows = layer_maps(&details, origins.as_ref());
+    rows.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
+    Ok(rows
+        .into_iter()
+        .map(|(_, m)| Dynamic::from_map(m))
+        .collect())
+}
+
+/// The image's layers, oldest first, as maps with the Dockerfile line that
+/// made each (when the script built the image), and their sizes.
+fn layer_maps(d: &ImageDetails, origins: Option<&Origins>) -> Vec<(i64, Map)> {
+    let pairs = layer_pairs(d);
+    match origins {
         Some(origins) => origins
             .layers(&pairs)
             .iter()
             .map(|l| {
-                (
-                    l.size,
-                    layer_map(
-                        l.size,
-                        l.created_by,
-                        l.instruction.map(|i| (origins.name(), i.line)),
-                    ),
-                )
+                let made_by = l.instruction.map(|i| (origins.name(), i.line));
+                (l.size, layer_map(l.size, l.created_by, made_by))
             })
             .collect(),
         None => pairs
             .iter()
             .map(|(size, by)| (*size, layer_map(*size, by, None)))
             .collect(),
-    };
-    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
-    Ok(rows
-        .into_iter()
-        .map(|(_, m)| Dynamic::from_map(m))
-        .collect())
+    }
 }
 
 fn layer_map(size: i64, created_by: &str, made_by: Option<(&str, usize)>) -> Map {
@@ -401,24 +401,10 @@ fn to_map(d: &ImageDetails, origins: Option<&Origins>) -> Map {
     put("os", Dynamic::from(d.os.clone()));
     put("arch", Dynamic::from(d.arch.clone()));
     put("created", Dynamic::from(d.created.clone()));
-    let pairs = layer_pairs(d);
-    let layers: Array = match origins {
-        Some(origins) => origins
-            .layers(&pairs)
-            .iter()
-            .map(|l| {
-                Dynamic::from_map(layer_map(
-                    l.size,
-                    l.created_by,
-                    l.instruction.map(|i| (origins.name(), i.line)),
-                ))
-            })
-            .collect(),
-        None => pairs
-            .iter()
-            .map(|(size, by)| Dynamic::from_map(layer_map(*size, by, None)))
-            .collect(),
-    };
+    let layers: Array = layer_maps(d, origins)
+        .into_iter()
+        .map(|(_, m)| Dynamic::from_map(m))
+        .collect();
     put("layers", Dynamic::from_array(layers));
     map
 }

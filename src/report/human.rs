@@ -165,14 +165,7 @@ impl Human {
         for check in &task.checks {
             text.push_str(&self.check_line(check));
         }
-        for record in &task.records {
-            text.push_str(&format!(
-                "  {} {}: {}\n",
-                s.dim("·"),
-                record.name,
-                record.display
-            ));
-        }
+        text.push_str(&self.record_lines(&task.records));
         let _ = self.out.write_all(text.as_bytes());
         let _ = self.out.flush();
         let failures = task
@@ -188,6 +181,13 @@ impl Human {
                 render_diagnostic(failure.report.as_ref(), self.err_colour, None)
             );
         }
+    }
+
+    fn record_lines(&self, records: &[crate::runner::Record]) -> String {
+        records
+            .iter()
+            .map(|r| format!("  {} {}: {}\n", self.style.dim("·"), r.name, r.display))
+            .collect()
     }
 
     fn check_line(&self, check: &CheckResult) -> String {
@@ -243,14 +243,7 @@ impl Human {
             plural(count(Status::Warned)),
             count(Status::Skipped)
         );
-        for record in records {
-            text.push_str(&format!(
-                "  {} {}: {}\n",
-                s.dim("·"),
-                record.name,
-                record.display
-            ));
-        }
+        text.push_str(&self.record_lines(records));
         let _ = self.out.write_all(text.as_bytes());
         let _ = self.out.flush();
     }
