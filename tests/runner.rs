@@ -54,7 +54,15 @@ fn results_are_reported_in_declaration_order_whatever_finishes_first() {
 fn fail_fast_stops_at_the_first_failure() {
     let (ran, json) = shakedown_json(&["run", "--fail-fast", "tests/fixtures/fail-fast.rhai"]);
     assert_eq!(ran.code, 1, "{}", ran.stderr);
-    assert_eq!(task(&json, "second")["status"], "skipped");
+    assert_eq!(json["passed"], 0, "nothing after the failure ran: {json:#}");
+    // The top level may be stopped before it declares "second"; if it was
+    // declared, it is reported as skipped.
+    let second = json["tasks"]
+        .as_array()
+        .and_then(|tasks| tasks.iter().find(|t| t["name"] == "second"));
+    if let Some(second) = second {
+        assert_eq!(second["status"], "skipped");
+    }
     let (ran, json) = shakedown_json(&["run", "tests/fixtures/needs-failed.rhai"]);
     assert_eq!(ran.code, 1);
     assert_eq!(json["failed"], 1);

@@ -81,6 +81,11 @@ pub struct CommonArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
+    /// Let scripts read files under DIR too (paths are otherwise confined to
+    /// the directory shakedown runs in); repeatable.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_paths: Vec<PathBuf>,
+
     /// The Docker Engine to use, e.g. unix:///var/run/docker.sock or
     /// tcp://127.0.0.1:2375 (default: DOCKER_HOST, else the local socket).
     #[arg(long, value_name = "URL", env = "DOCKER_HOST")]

@@ -49,6 +49,7 @@ pub struct CommonConfig {
     pub filter: Option<String>,
     pub format: Format,
     pub host: Option<String>,
+    pub allow_paths: Vec<PathBuf>,
 }
 
 impl Config {
@@ -119,6 +120,7 @@ impl CommonConfig {
             filter: args.filter.filter(|f| !f.is_empty()),
             format: args.format,
             host: args.host.filter(|h| !h.is_empty()),
+            allow_paths: args.allow_paths,
         })
     }
 }

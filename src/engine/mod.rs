@@ -38,7 +38,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 /// A connection to one engine, for one run.
 pub struct Client {
     endpoint: String,
-    docker: Docker,
+    /// The client, or why none can be made for the endpoint (reported when
+    /// a primitive first needs the engine, so scripts that never do run).
+    docker: Result<Docker, EngineError>,
     ready: OnceCell<Result<Docker, EngineError>>,
     run_id: String,
     identity: cleanup::Identity,
@@ -46,7 +48,8 @@ pub struct Client {
 
 impl Client {
     /// Prepares a client for `host` (else `DOCKER_HOST`, else the local
-    /// socket). Nothing is sent until a primitive needs the engine.
+    /// socket). Nothing is sent until a primitive needs the engine, and a
+    /// bad or missing endpoint is only an error then.
     pub fn connect(host: Option<&str>) -> Result<Self, EngineError> {
         let endpoint = host
             .map(str::to_owned)
@@ -62,8 +65,8 @@ impl Client {
                     endpoint: endpoint.clone(),
                     reason: other.to_string(),
                 },
-            })?
-            .with_timeout(REQUEST_TIMEOUT);
+            })
+            .map(|docker| docker.with_timeout(REQUEST_TIMEOUT));
         let identity = cleanup::Identity::of_this_process();
         Ok(Self {
             endpoint,
@@ -92,16 +95,15 @@ impl Client {
                     endpoint: self.endpoint.clone(),
                     reason: op_error::describe(&err),
                 };
-                let docker = tokio::time::timeout(
-                    Duration::from_secs(15),
-                    self.docker.clone().negotiate_version(),
-                )
-                .await
-                .map_err(|_| EngineError::Unreachable {
-                    endpoint: self.endpoint.clone(),
-                    reason: "no answer within 15s".into(),
-                })?
-                .map_err(unreachable)?;
+                let client = self.docker.clone()?;
+                let docker =
+                    tokio::time::timeout(Duration::from_secs(15), client.negotiate_version())
+                        .await
+                        .map_err(|_| EngineError::Unreachable {
+                            endpoint: self.endpoint.clone(),
+                            reason: "no answer within 15s".into(),
+                        })?
+                        .map_err(unreachable)?;
                 cleanup::sweep_dead_runs(&docker, &self.identity).await;
                 Ok(docker)
             })

@@ -70,6 +70,11 @@ impl Thrown {
         Self::new(ThrownKind::Usage, "shakedown::script::usage", message).help(help)
     }
 
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
+
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

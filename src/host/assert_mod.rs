@@ -1,8 +1,9 @@
 //! Assertions: a failure names the actual and the expected values.
 
-use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+use rhai::{Array, Dynamic, Engine, FuncRegistration, ImmutableString, Map, NativeCallContext};
 
 use super::convert::{show, RhaiResult};
+use super::provenance::origin_of;
 use super::ApiModule;
 use crate::error::{Thrown, ThrownKind};
 
@@ -54,7 +55,7 @@ fn register(engine: &mut Engine) {
             if equal(&call, &actual, &expected)? {
                 return Ok(());
             }
-            Err(fail(format!("expected {}, got {}", show(&expected), show(&actual)))
+Err(traced(fail(format!("expected {}, got {}", show(&expected), show(&actual))), &actual)
                 .values(show(&actual), show(&expected))
                 .at(call.call_position()))
         });
@@ -67,24 +68,28 @@ fn register(engine: &mut Engine) {
                 if !equal(&call, &actual, &unexpected)? {
                     return Ok(());
                 }
-                Err(fail(format!("expected anything but {}", show(&unexpected)))
-                    .values(show(&actual), format!("not {}", show(&unexpected)))
-                    .at(call.call_position()))
+                Err(traced(
+                    fail(format!("expected anything but {}", show(&unexpected))),
+                    &actual,
+                )
+                .values(show(&actual), format!("not {}", show(&unexpected)))
+                .at(call.call_position()))
             },
         );
     FuncRegistration::new("assert_match")
         .with_params_info(["text: &str", "regex: &str", "()"])
         .with_comments(["/// Fails unless the regular expression (Rust `regex` syntax) matches somewhere in `text`.\n/// `assert_match(r.out, \"^app\")`"])
-        .register_into_engine(engine, |call: NativeCallContext, text: &str, pattern: &str| -> RhaiResult<()> {
+.register_into_engine(engine, |call: NativeCallContext, text: ImmutableString, pattern: &str| -> RhaiResult<()> {
             let regex = regex::Regex::new(pattern).map_err(|err| {
                 Thrown::usage(format!("{pattern:?} is not a valid regular expression: {err}"), "see https://docs.rs/regex for the syntax")
                     .at(call.call_position())
             })?;
-            if regex.is_match(text) {
+if regex.is_match(&text) {
                 return Ok(());
             }
-            Err(fail(format!("{text:?} does not match /{pattern}/"))
-                .values(format!("{text:?}"), format!("/{pattern}/"))
+            let value = Dynamic::from(text.clone());
+            Err(traced(fail(format!("{} does not match /{pattern}/", show(&value))), &value)
+.values(show(&value), format!("/{pattern}/"))
                 .at(call.call_position()))
         });
     FuncRegistration::new("assert_contains")
@@ -94,18 +99,57 @@ fn register(engine: &mut Engine) {
             if contains(&call, &haystack, &item)? {
                 return Ok(());
             }
-            let message = match haystack.read_lock::<Map>() {
+            let thrown = match haystack.read_lock::<Map>() {
                 Some(map) => {
                     let mut keys: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
                     keys.sort_unstable();
-                    format!("the map has no key {} (its keys: {})", show(&item), keys.join(", "))
+                    let mut thrown = fail(format!("the map has no key {} (its keys: {})", show(&item), keys.join(", ")));
+                    // Where the map's other entries came from: the lines that set
+                    // them, and do not set this key.
+                    let mut seen = std::collections::BTreeSet::new();
+                    for value in map.values() {
+                        if let Some(mut origin) = origin_of(value) {
+                            if seen.insert((origin.name.clone(), origin.offset)) {
+                                origin.label = format!("sets other keys, not {}", show(&item));
+                                thrown = thrown.span(origin);
+                            }
+                        }
+                    }
+                    thrown
                 }
-                None => format!("{} does not contain {}", show(&haystack), show(&item)),
+None if haystack.is_array() => traced(fail(format!("the array has no item {}", show(&item))), &haystack),
+                None => traced(fail(format!("{} does not contain {}", show(&haystack), show(&item))), &haystack),
             };
-            Err(fail(message)
+Err(thrown
                 .values(show(&haystack), format!("contains {}", show(&item)))
                 .at(call.call_position()))
         });
+}
+
+/// Adds the place a value came from (a Dockerfile line, a file line), if
+/// it is known.
+fn traced(mut thrown: Thrown, value: &Dynamic) -> Thrown {
+    let mut origins: Vec<crate::error::FileSpan> = Vec::new();
+    let mut add = |v: &Dynamic| {
+        if let Some(origin) = origin_of(v) {
+            if !origins
+                .iter()
+                .any(|o| o.name == origin.name && o.offset == origin.offset)
+            {
+                origins.push(origin);
+            }
+        }
+    };
+    add(value);
+    if let Some(items) = value.read_lock::<Array>() {
+        items.iter().for_each(&mut add);
+    } else if let Some(map) = value.read_lock::<Map>() {
+        map.values().for_each(&mut add);
+    }
+    for origin in origins.into_iter().take(3) {
+        thrown = thrown.span(origin);
+    }
+    thrown
 }
 
 /// Rhai's own `==`, so every type compares as scripts expect.

@@ -134,10 +134,18 @@ pub fn strings(items: &[String]) -> Dynamic {
     Dynamic::from_array(items.iter().map(|s| Dynamic::from(s.clone())).collect())
 }
 
-/// A value as assertion messages show it: strings quoted.
+/// A value as assertion messages show it: strings quoted, long ones cut
+/// (the diagnostic labels where they came from).
 pub fn show(value: &Dynamic) -> String {
+    const LONG: usize = 100;
     if value.is_string() {
-        format!("{:?}", value.to_string())
+        let text = value.to_string();
+        let count = text.chars().count();
+        if count > LONG {
+            let head: String = text.chars().take(LONG - 20).collect();
+            return format!("{head:?}… ({count} characters)");
+        }
+        format!("{text:?}")
     } else if value.is_unit() {
         "()".to_owned()
     } else {

@@ -4,15 +4,18 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use rhai::{Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
 use super::convert::{ctx, known_keys, opt_bool, opt_string, opt_string_map, strings, RhaiResult};
 use super::engine_errors::thrown;
+use super::evidence;
 use super::image::{BuiltFrom, Image};
+use super::image_origin::Origins;
+use super::provenance;
 use super::ApiModule;
 use crate::engine::{BuildError, BuildEvent, BuildFailure, BuildRequest, ImageDetails};
 use crate::error::{FileSpan, Thrown, ThrownKind};
-use crate::runner::context::Ctx;
+use crate::runner::context::{self, Ctx};
 use crate::runner::Event;
 use crate::static_read::dockerfile::Dockerfile;
 
@@ -54,8 +57,12 @@ fn register(engine: &mut Engine) {
         .register_into_engine(engine, |img: &mut Image| img.tag.clone());
     FuncRegistration::new("inspect")
         .with_params_info(["img: &mut Image", "Map"])
-        .with_comments(["/// What the engine knows of the image: `id`, `tags`, `user`, `labels` (map), `env` (map,\n/// `KEY=VALUE` split at the first `=`), `cmd`, `entrypoint` (arrays), `workdir`,\n/// `exposed_ports` (like `\"8000/tcp\"`), `volumes`, `healthcheck` (map: `test`, `interval`,\n/// `timeout`, `start_period` in seconds, `retries`; `()` when none), `size` (bytes), `os`,\n/// `arch`, `created`, `layers` (oldest first; maps: `size`, `created_by`)."])
+        .with_comments(["/// What the engine knows of the image: `id`, `tags`, `user`, `labels` (map), `env` (map,\n/// `KEY=VALUE` split at the first `=`), `cmd`, `entrypoint` (arrays), `workdir`,\n/// `exposed_ports` (like `\"8000/tcp\"`), `volumes`, `healthcheck` (map: `test`, `interval`,\n/// `timeout`, `start_period` in seconds, `retries`; `()` when none), `size` (bytes), `os`,\n/// `arch`, `created`, `layers` (oldest first; maps: `size`, `created_by`, `file`, `line`).\n/// For an image the script built, the settings remember the Dockerfile instruction that set\n/// them (or the stage that lacks it), so a failed assertion on one points there."])
         .register_into_engine(engine, |call: NativeCallContext, img: &mut Image| inspect(&call, img));
+    FuncRegistration::new("size_report")
+        .with_params_info(["img: &mut Image", "Array"])
+        .with_comments(["/// Every layer, largest first: `#{ size, created_by, file, line }`, where `file` and `line`\n/// name the Dockerfile instruction that made it (`()` for the base image's layers and for\n/// images the script did not build). A failing check whose name mentions \"size\" shows the\n/// five largest in its diagnostic."])
+        .register_into_engine(engine, |call: NativeCallContext, img: &mut Image| size_report(&call, img));
     FuncRegistration::new("to_string")
         .with_params_info(["img: &mut Image", "String"])
         .register_into_engine(engine, |img: &mut Image| img.to_string());
@@ -268,37 +275,121 @@ pub fn details(call: &NativeCallContext, img: &Image) -> RhaiResult<ImageDetails
 }
 
 fn inspect(call: &NativeCallContext, img: &Image) -> RhaiResult<Map> {
-    Ok(to_map(&details(call, img)?))
+    let details = details(call, img)?;
+    let origins = img.built.as_deref().and_then(Origins::of);
+    if let Some(origins) = &origins {
+        let checking_size = context::current()
+            .and_then(|ctx| ctx.check)
+            .is_some_and(|check| check.name.to_lowercase().contains("size"));
+        if checking_size {
+            evidence::keep(origins.largest(&img.label(), &layer_pairs(&details), 5));
+        }
+    }
+    Ok(to_map(&details, origins.as_ref()))
 }
 
-fn string_map<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) -> Dynamic {
-    Dynamic::from_map(
-        pairs
-            .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
+fn layer_pairs(d: &ImageDetails) -> Vec<(i64, String)> {
+    d.layers
+        .iter()
+        .map(|l| (l.size, l.created_by.clone()))
+        .collect()
+}
+
+/// `img.size_report()`: every layer, largest first, with the Dockerfile
+/// line that made it.
+fn size_report(call: &NativeCallContext, img: &Image) -> RhaiResult<Array> {
+    let details = details(call, img)?;
+    let origins = img.built.as_deref().and_then(Origins::of);
+    let mut rows = layer_maps(&details, origins.as_ref());
+    rows.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
+    Ok(rows
+        .into_iter()
+        .map(|(_, m)| Dynamic::from_map(m))
+        .collect())
+}
+
+/// The image's layers, oldest first, as maps with the Dockerfile line that
+/// made each (when the script built the image), and their sizes.
+fn layer_maps(d: &ImageDetails, origins: Option<&Origins>) -> Vec<(i64, Map)> {
+    let pairs = layer_pairs(d);
+    match origins {
+        Some(origins) => origins
+            .layers(&pairs)
+            .iter()
+            .map(|l| {
+                let made_by = l.instruction.map(|i| (origins.name(), i.line));
+                (l.size, layer_map(l.size, l.created_by, made_by))
+            })
             .collect(),
-    )
+        None => pairs
+            .iter()
+            .map(|(size, by)| (*size, layer_map(*size, by, None)))
+            .collect(),
+    }
 }
 
-fn to_map(d: &ImageDetails) -> Map {
+fn layer_map(size: i64, created_by: &str, made_by: Option<(&str, usize)>) -> Map {
+    let mut layer = Map::new();
+    layer.insert("size".into(), Dynamic::from_int(size));
+    layer.insert("created_by".into(), Dynamic::from(created_by.to_owned()));
+    let (file, line) = made_by.map_or((Dynamic::UNIT, Dynamic::UNIT), |(f, l)| {
+        (
+            Dynamic::from(f.to_owned()),
+            Dynamic::from_int(i64::try_from(l).unwrap_or(i64::MAX)),
+        )
+    });
+    layer.insert("file".into(), file);
+    layer.insert("line".into(), line);
+    layer
+}
+
+/// Strings that remember the instruction that set them, when the image was
+/// built by the script.
+struct Setter<'a>(Option<&'a Origins>);
+
+impl Setter<'_> {
+    fn string(&self, text: &str, kind: &str, key: Option<&str>) -> Dynamic {
+        provenance::string(text, self.0.map(|o| o.setting(kind, key)))
+    }
+
+    fn strings(&self, items: &[String], kind: &str) -> Dynamic {
+        Dynamic::from_array(items.iter().map(|s| self.string(s, kind, None)).collect())
+    }
+
+    fn map<'b>(
+        &self,
+        pairs: impl Iterator<Item = (&'b String, &'b String)>,
+        kind: &str,
+    ) -> Dynamic {
+        Dynamic::from_map(
+            pairs
+                .map(|(k, v)| (k.as_str().into(), self.string(v, kind, Some(k))))
+                .collect(),
+        )
+    }
+}
+
+fn to_map(d: &ImageDetails, origins: Option<&Origins>) -> Map {
+    let set = Setter(origins);
     let mut map = Map::new();
     let mut put = |key: &str, value: Dynamic| {
         map.insert(key.into(), value);
     };
     put("id", Dynamic::from(d.id.clone()));
     put("tags", strings(&d.tags));
-    put("user", Dynamic::from(d.user.clone()));
-    put("labels", string_map(d.labels.iter()));
-    put("env", string_map(d.env.iter().map(|(k, v)| (k, v))));
-    put("cmd", strings(&d.cmd));
-    put("entrypoint", strings(&d.entrypoint));
-    put("workdir", Dynamic::from(d.workdir.clone()));
-    put("exposed_ports", strings(&d.exposed_ports));
-    put("volumes", strings(&d.volumes));
+    put("user", set.string(&d.user, "USER", None));
+    put("labels", set.map(d.labels.iter(), "LABEL"));
+    put("env", set.map(d.env.iter().map(|(k, v)| (k, v)), "ENV"));
+    put("cmd", set.strings(&d.cmd, "CMD"));
+    put("entrypoint", set.strings(&d.entrypoint, "ENTRYPOINT"));
+    put("workdir", set.string(&d.workdir, "WORKDIR", None));
+    put("exposed_ports", set.strings(&d.exposed_ports, "EXPOSE"));
+    put("volumes", set.strings(&d.volumes, "VOLUME"));
     put(
         "healthcheck",
         d.healthcheck.as_ref().map_or(Dynamic::UNIT, |h| {
             let mut hc = Map::new();
-            hc.insert("test".into(), strings(&h.test));
+            hc.insert("test".into(), set.strings(&h.test, "HEALTHCHECK"));
             hc.insert("interval".into(), Dynamic::from_float(h.interval));
             hc.insert("timeout".into(), Dynamic::from_float(h.timeout));
             hc.insert("start_period".into(), Dynamic::from_float(h.start_period));
@@ -310,20 +401,11 @@ fn to_map(d: &ImageDetails) -> Map {
     put("os", Dynamic::from(d.os.clone()));
     put("arch", Dynamic::from(d.arch.clone()));
     put("created", Dynamic::from(d.created.clone()));
-    put(
-        "layers",
-        Dynamic::from_array(
-            d.layers
-                .iter()
-                .map(|l| {
-                    let mut layer = Map::new();
-                    layer.insert("size".into(), Dynamic::from_int(l.size));
-                    layer.insert("created_by".into(), Dynamic::from(l.created_by.clone()));
-                    Dynamic::from_map(layer)
-                })
-                .collect(),
-        ),
-    );
+    let layers: Array = layer_maps(d, origins)
+        .into_iter()
+        .map(|(_, m)| Dynamic::from_map(m))
+        .collect();
+    put("layers", Dynamic::from_array(layers));
     map
 }
 
@@ -346,7 +428,7 @@ mod tests {
             env: vec![("A".into(), "b=c".into())],
             ..Default::default()
         };
-        let map = to_map(&details);
+        let map = to_map(&details, None);
         let env = map["env"].clone().cast::<Map>();
         assert_eq!(env["A"].to_string(), "b=c");
         assert!(map["healthcheck"].is_unit());

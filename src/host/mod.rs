@@ -3,26 +3,35 @@
 //! a [`Script`].
 
 mod assert_mod;
+mod compose_mod;
 mod container;
 mod container_mod;
 mod convert;
 mod doc;
+mod dockerfile_value;
 mod engine_errors;
+mod evidence;
 mod files_mod;
 mod http_mod;
 mod image;
 mod image_mod;
+mod image_origin;
+mod paths;
+mod provenance;
 mod record_mod;
 mod response;
 mod run_mod;
 mod run_result;
+mod static_mod;
 mod structure_mod;
+mod text_file;
 mod values_mod;
 mod wait_mod;
 
 pub use container::Container;
 pub use doc::api_reference;
 pub use image::Image;
+pub use provenance::clear as forget_origins;
 pub use response::Response;
 pub use run_result::RunResult;
 
@@ -48,6 +57,8 @@ pub const MODULES: &[ApiModule] = &[
     assert_mod::MODULE,
     image_mod::MODULE,
     run_mod::MODULE,
+    static_mod::MODULE,
+    compose_mod::MODULE,
     files_mod::MODULE,
     container_mod::MODULE,
     wait_mod::MODULE,

@@ -7,6 +7,8 @@ use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 use super::convert::{ctx, known_keys, opt_seconds, opt_string, opt_string_map, RhaiResult};
 use super::engine_errors::thrown;
 use super::image::Image;
+use super::image_origin::Origins;
+use super::provenance;
 use super::run_result::RunResult;
 use super::ApiModule;
 use crate::engine::{Gpus, RunSpec};
@@ -70,7 +72,7 @@ fn register(engine: &mut Engine) {
             "out",
             "string",
             "/// stdout with surrounding whitespace trimmed.",
-            |r| Dynamic::from(r.out()),
+            |r| Dynamic::from(r.out.clone()),
         ),
         ("ok", "bool", "/// Exit code 0 and not timed out.", |r| {
             Dynamic::from_bool(r.ok())
@@ -156,6 +158,14 @@ fn entrypoint(options: &Map) -> Result<Option<Vec<String>>, Thrown> {
     }
 }
 
+/// `whoami`, `id`, `id -un`…: commands whose answer is the image's user.
+fn asks_for_the_user(cmd: &[String]) -> bool {
+    let words: Vec<&str> = cmd.iter().flat_map(|w| w.split_whitespace()).collect();
+    words
+        .iter()
+        .any(|w| matches!(w.rsplit('/').next(), Some("whoami" | "id")))
+}
+
 pub fn spec(img: &Image, command: &Dynamic, options: &Map) -> Result<RunSpec, Thrown> {
     known_keys(options, RUN_OPTIONS, "run()")?;
     let timeout = opt_seconds(options, "timeout", "run()")?.unwrap_or(DEFAULT_RUN_TIMEOUT);
@@ -211,7 +221,16 @@ fn run(
             );
             t.at(call.call_position())
         })?;
-    Ok(output.into())
+    let result: RunResult = output.into();
+    if asks_for_the_user(&spec.cmd) {
+        // whoami-style: the answer comes from the final stage's USER.
+        if let Some(origins) = img.built.as_deref().and_then(Origins::of) {
+            let origin = origins.setting("USER", None);
+            provenance::remember(&result.out, origin.clone());
+            provenance::remember(&result.stdout, origin);
+        }
+    }
+    Ok(result)
 }
 
 #[cfg(test)]

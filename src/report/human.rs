@@ -25,6 +25,8 @@ pub struct Human {
     header: Option<String>,
     /// Watch mode `--clear`: clear the screen when the first results come.
     clear: bool,
+    /// Failures already rendered (the fatal one is often a task's too).
+    shown: Vec<usize>,
 }
 
 impl Human {
@@ -52,6 +54,7 @@ impl Human {
             running: BTreeSet::new(),
             header: None,
             clear: false,
+            shown: Vec::new(),
         }
     }
 
@@ -162,14 +165,7 @@ impl Human {
         for check in &task.checks {
             text.push_str(&self.check_line(check));
         }
-        for record in &task.records {
-            text.push_str(&format!(
-                "  {} {}: {}\n",
-                s.dim("·"),
-                record.name,
-                record.display
-            ));
-        }
+        text.push_str(&self.record_lines(&task.records));
         let _ = self.out.write_all(text.as_bytes());
         let _ = self.out.flush();
         let failures = task
@@ -179,11 +175,19 @@ impl Human {
             .filter_map(|c| c.failure.as_ref())
             .chain(task.error.as_ref());
         for failure in failures {
+            self.shown.push(std::sync::Arc::as_ptr(failure) as usize);
             eprint!(
                 "{}",
                 render_diagnostic(failure.report.as_ref(), self.err_colour, None)
             );
         }
+    }
+
+    fn record_lines(&self, records: &[crate::runner::Record]) -> String {
+        records
+            .iter()
+            .map(|r| format!("  {} {}: {}\n", self.style.dim("·"), r.name, r.display))
+            .collect()
     }
 
     fn check_line(&self, check: &CheckResult) -> String {
@@ -239,14 +243,7 @@ impl Human {
             plural(count(Status::Warned)),
             count(Status::Skipped)
         );
-        for record in records {
-            text.push_str(&format!(
-                "  {} {}: {}\n",
-                s.dim("·"),
-                record.name,
-                record.display
-            ));
-        }
+        text.push_str(&self.record_lines(records));
         let _ = self.out.write_all(text.as_bytes());
         let _ = self.out.flush();
     }
@@ -265,10 +262,15 @@ impl Human {
         self.show_header();
         self.clear_progress();
         if let Some(fatal) = &summary.fatal {
-            eprint!(
-                "{}",
-                render_diagnostic(fatal.report.as_ref(), self.err_colour, None)
-            );
+            if !self
+                .shown
+                .contains(&(std::sync::Arc::as_ptr(fatal) as usize))
+            {
+                eprint!(
+                    "{}",
+                    render_diagnostic(fatal.report.as_ref(), self.err_colour, None)
+                );
+            }
         }
         let s = self.style;
         let mut parts = vec![

@@ -24,6 +24,8 @@ pub struct RunOptions {
     pub approve: ApproveMode,
     pub filter: Option<String>,
     pub vars: Vec<(String, String)>,
+    /// Directories scripts may read besides the one shakedown runs in.
+    pub allow_paths: Vec<std::path::PathBuf>,
     /// Watch mode: tasks not to rerun, with the results they keep.
     pub keep: Arc<HashMap<TaskKey, TaskResult>>,
     /// Why this run started, for its header.
@@ -57,6 +59,7 @@ pub fn execute(
 ) -> (Arc<Run>, RunSummary) {
     let started = Instant::now();
     let started_at = super::outcome::unix_now();
+    crate::host::forget_origins();
     let run = Arc::new(Run::new(options, env));
     run.emit(&Event::RunStarted {
         run_id: run.id.clone(),

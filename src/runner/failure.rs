@@ -114,6 +114,33 @@ impl Failure {
         }
     }
 
+    /// Adds what the check looked at as related reports, once each.
+    #[must_use]
+    pub fn with_evidence(mut self, evidence: Vec<Report>) -> Self {
+        if evidence.is_empty() {
+            return self;
+        }
+        let mut report = (*self.report).clone();
+        for item in evidence {
+            if report.related.iter().any(|r| r.message == item.message) {
+                continue;
+            }
+            if let Some((file, text)) = &item.source {
+                if let Some((offset, _, _)) = item.labels.first() {
+                    let line = text[..(*offset).min(text.len())].matches('\n').count() + 1;
+                    self.related.push(Location {
+                        file: file.clone(),
+                        line,
+                        column: 1,
+                    });
+                }
+            }
+            report.related.push(item);
+        }
+        self.report = Arc::new(report);
+        self
+    }
+
     /// Classifies an evaluation error and builds its diagnostic.
     pub fn from_eval(err: &EvalAltResult, script: &SourceFile, subject: &Subject<'_>) -> Self {
         let position = innermost_position(err);

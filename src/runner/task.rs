@@ -12,6 +12,7 @@ use super::latch::Latch;
 use super::outcome::{CheckKind, CheckResult, Record, Status, TaskResult};
 use super::run::Run;
 use super::script::Script;
+use crate::error::Report;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -46,6 +47,20 @@ pub struct CheckSlot {
     pub gate: bool,
     pub call: (usize, usize),
     pub result: Latch<CheckResult>,
+    /// What the check looked at that would explain its failure (a query
+    /// that found nothing, the layers of an image whose size it read).
+    evidence: Mutex<Vec<Report>>,
+}
+
+impl CheckSlot {
+    /// Keeps a report to show if the check fails.
+    pub fn add_evidence(&self, report: Report) {
+        lock(&self.evidence).push(report);
+    }
+
+    fn evidence(&self) -> Vec<Report> {
+        lock(&self.evidence).clone()
+    }
 }
 
 /// What a check was declared with.
@@ -291,6 +306,7 @@ impl Task {
             gate,
             call,
             result: Latch::new(),
+            evidence: Mutex::new(Vec::new()),
         });
         checks.push(Arc::clone(&slot));
         drop(checks);
@@ -405,6 +421,7 @@ impl Task {
                 Err(err) => Some(Failure::from_eval(&err, file, &subject)),
             }
         };
+        let failure = failure.map(|failure| failure.with_evidence(slot.evidence()));
         let status = match (&failure, spec.gate) {
             (None, _) => Status::Passed,
             (Some(_), true) => Status::Failed,

@@ -2,5 +2,6 @@
 //! `.dockerignore`, build contexts).
 
 pub mod build_context;
+pub mod compose;
 pub mod dockerfile;
 pub mod dockerignore;

@@ -18,6 +18,22 @@ impl Subcommand {
     }
 }
 
+/// The small async runtime primitives block on (two workers: they only
+/// wait on the engine). `None`, with a message, if it cannot start.
+pub fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Some(rt),
+        Err(err) => {
+            eprintln!("shakedown: cannot start the async runtime: {err}");
+            None
+        }
+    }
+}
+
 /// Compiles every script, rendering each error; `None` if any failed.
 fn compile_all(
     engine: &rhai::Engine,

@@ -25,16 +25,8 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
             return Exit::Engine;
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(err) => {
-            eprintln!("shakedown: cannot start the async runtime: {err}");
-            return Exit::Engine;
-        }
+    let Some(rt) = super::runtime() else {
+        return Exit::Engine;
     };
     let cancel = CancellationToken::new();
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -59,6 +51,7 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
         approve: common.approve,
         filter: common.filter.clone(),
         vars: common.vars.clone(),
+        allow_paths: common.allow_paths.clone(),
         keep: Arc::default(),
         trigger: None,
         settled_at: None,

@@ -61,16 +61,8 @@ struct Session<'a> {
 /// `shakedown watch`: runs the scripts, then reruns on every change that
 /// matters, until Ctrl-C.
 pub fn execute(scripts: &[PathBuf], common: &CommonConfig, options: &WatchOptions) -> Exit {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(err) => {
-            eprintln!("shakedown: cannot start the async runtime: {err}");
-            return Exit::Engine;
-        }
+    let Some(rt) = crate::subcommand::runtime() else {
+        return Exit::Engine;
     };
     let (tx, rx) = mpsc::channel();
     let current = Arc::new(Mutex::new(CancellationToken::new()));
@@ -235,6 +227,7 @@ impl Session<'_> {
             approve: self.common.approve,
             filter: self.common.filter.clone(),
             vars: self.common.vars.clone(),
+            allow_paths: self.common.allow_paths.clone(),
             keep: Arc::new(keep),
             trigger: Some(trigger),
             settled_at,

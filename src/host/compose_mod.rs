@@ -1,0 +1,189 @@
+//! `compose(path)`: a compose file, read without the engine.
+
+use std::sync::Arc;
+
+use rhai::{Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+
+use super::convert::RhaiResult;
+use super::dockerfile_value::to_int;
+use super::provenance;
+use super::static_mod::resolve;
+use super::text_file::TextFile;
+use super::ApiModule;
+use crate::error::{FileSpan, Thrown, ThrownKind};
+use crate::static_read::compose::{parse, Node, Value};
+
+pub const MODULE: ApiModule = ApiModule {
+    title: "Compose files",
+    intro: "Read statically, as the user's compose checks did. Strings remember their line.",
+    register,
+};
+
+fn register(engine: &mut Engine) {
+    FuncRegistration::new("compose")
+        .with_params_info(["path: &str", "Map"])
+        .with_comments(["/// Reads a compose file: `services` (a map by name; each has its keys as written plus\n/// `image`, `build`, `ports`, `volumes`, `profiles`, `environment` (a map, from either\n/// form), `healthcheck`, `gpus` (the device reservations: `#{ driver, count, capabilities }`)\n/// and `line`), the top-level `volumes` (a map by name), and `has_version` (whether a\n/// `version:` key is present) and `version` (its value, `()` when absent).\n/// `let c = compose(\"docker-compose.yml\");`"])
+        .register_into_engine(engine, |call: NativeCallContext, path: &str| compose(&call, path));
+}
+
+fn compose(call: &NativeCallContext, path: &str) -> RhaiResult<Map> {
+    let real = resolve(call, path)?;
+    let text = std::fs::read_to_string(&real).map_err(|err| {
+        Thrown::new(
+            ThrownKind::Failure,
+            "shakedown::file::unreadable",
+            format!("{path} cannot be read: {err}"),
+        )
+        .help("check the path; it is relative to the directory shakedown runs in")
+        .at(call.call_position())
+    })?;
+    let file = TextFile {
+        name: path.to_owned(),
+        text: Arc::from(text.as_str()),
+    };
+    let root = parse(&text).map_err(|err| {
+        let span = FileSpan {
+            name: path.to_owned(),
+            text: Arc::clone(&file.text),
+            offset: err.offset,
+            len: 1,
+            label: err.message.clone(),
+        };
+        Thrown::new(
+            ThrownKind::Failure,
+            "shakedown::compose::parse",
+            format!(
+                "{path} is not valid YAML: {} (line {})",
+                err.message, err.line
+            ),
+        )
+        .help("fix the YAML at the place shown")
+        .span(span)
+        .at(call.call_position())
+    })?;
+    let mut map = Map::new();
+    let mut services = Map::new();
+    if let Some(node) = root.get("services") {
+        for (name, service) in node.entries() {
+            services.insert(
+                name.as_str().into(),
+                Dynamic::from_map(service_map(&file, service)),
+            );
+        }
+    }
+    map.insert("services".into(), Dynamic::from_map(services));
+    let volumes: Map = root
+        .get("volumes")
+        .map(|v| {
+            v.entries()
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), to_dynamic(&file, v)))
+                .collect()
+        })
+        .unwrap_or_default();
+    map.insert("volumes".into(), Dynamic::from_map(volumes));
+    map.insert(
+        "has_version".into(),
+        Dynamic::from_bool(root.get("version").is_some()),
+    );
+    let version = root
+        .get("version")
+        .map_or(Dynamic::UNIT, |v| to_dynamic(&file, v));
+    map.insert("version".into(), version);
+    Ok(map)
+}
+
+fn service_map(file: &TextFile, service: &Node) -> Map {
+    let mut map = to_dynamic(file, service)
+        .try_cast::<Map>()
+        .unwrap_or_default();
+    for key in ["image", "build", "healthcheck"] {
+        map.entry(key.into()).or_insert(Dynamic::UNIT);
+    }
+    for key in ["ports", "volumes", "profiles"] {
+        map.entry(key.into())
+            .or_insert_with(|| Dynamic::from_array(Vec::new()));
+    }
+    let environment: Map = match service.get("environment") {
+        Some(node) => match &node.value {
+            Value::Map(entries) => entries
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), to_dynamic(file, v)))
+                .collect(),
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|item| {
+                    let text = item.text()?;
+                    let origin = Some(file.line_span(item.line - 1, "set here"));
+                    Some(match text.split_once('=') {
+                        Some((k, v)) => (k.into(), provenance::string(v, origin)),
+                        None => (text.into(), Dynamic::UNIT),
+                    })
+                })
+                .collect(),
+            Value::Scalar { .. } => Map::new(),
+        },
+        None => Map::new(),
+    };
+    map.insert("environment".into(), Dynamic::from_map(environment));
+    let devices = service
+        .get("deploy")
+        .and_then(|d| d.get("resources"))
+        .and_then(|r| r.get("reservations"))
+        .and_then(|r| r.get("devices"));
+    let gpus: rhai::Array = devices
+        .map(|d| {
+            d.items()
+                .iter()
+                .map(|device| {
+                    let mut gpu = Map::new();
+                    for key in ["driver", "count", "capabilities"] {
+                        gpu.insert(
+                            key.into(),
+                            device
+                                .get(key)
+                                .map_or(Dynamic::UNIT, |v| to_dynamic(file, v)),
+                        );
+                    }
+                    Dynamic::from_map(gpu)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    map.insert("gpus".into(), Dynamic::from_array(gpus));
+    map.insert("line".into(), Dynamic::from_int(to_int(service.line)));
+    map
+}
+
+/// YAML as Rhai values: plain `true`/`false`, integers and `null` as YAML
+/// reads them, every other scalar a string that remembers its line.
+fn to_dynamic(file: &TextFile, node: &Node) -> Dynamic {
+    match &node.value {
+        Value::Scalar { text, plain } => {
+            if *plain {
+                match text.as_str() {
+                    "true" | "True" | "TRUE" => return Dynamic::from_bool(true),
+                    "false" | "False" | "FALSE" => return Dynamic::from_bool(false),
+                    "null" | "~" | "" => return Dynamic::UNIT,
+                    _ => {}
+                }
+                if let Ok(n) = text.parse::<i64>() {
+                    return Dynamic::from_int(n);
+                }
+            }
+            provenance::string(
+                text.clone(),
+                Some(file.line_span(node.line.saturating_sub(1), "the value comes from here")),
+            )
+        }
+        Value::Seq(items) => {
+            Dynamic::from_array(items.iter().map(|i| to_dynamic(file, i)).collect())
+        }
+        Value::Map(entries) => Dynamic::from_map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), to_dynamic(file, v)))
+                .collect(),
+        ),
+    }
+}
