@@ -53,6 +53,8 @@ fi
 
 CONTENDERS=(shakedown shell)
 TMP=$(mktemp -d)
+# shellcheck source=benches/lib.sh
+source benches/lib.sh
 trap 'rm -rf "$TMP"' EXIT
 
 run_contender() {
@@ -62,27 +64,7 @@ run_contender() {
   esac
 }
 
-time_one() {
-  local name=$1 t0 t1 rc
-  t0=${EPOCHREALTIME/./}
-  run_contender "$name" >"$TMP/out" 2>&1
-  rc=$?
-  t1=${EPOCHREALTIME/./}
-  if [ "$rc" -ne 0 ]; then
-    say "$name FAILED (exit code $rc); its output:"
-    cat "$TMP/out" >&2
-    exit 1
-  fi
-  if [ "$2" = count ]; then echo $((t1 - t0)) >>"$TMP/$name"; fi
-}
 
-stats() {
-  sort -n "$1" | awk '{ v[NR] = $1 }
-    END {
-      med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-      printf "%.3f %.3f %.3f\n", med / 1e6, v[1] / 1e6, v[NR] / 1e6
-    }'
-}
 
 echo "shakedown benchmark: smoke test on $IMAGE"
 echo "date:       $(date -u '+%Y-%m-%d %H:%M:%S UTC')"

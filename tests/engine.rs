@@ -11,14 +11,7 @@ use common::{base_image, check, command, containers_of, shakedown, shakedown_jso
 fn all_passed(script: &str) -> serde_json::Value {
     base_image();
     let (ran, json) = shakedown_json(&["run", script]);
-    let failed: Vec<String> = json["tasks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|t| t["checks"].as_array().into_iter().flatten())
-        .filter(|c| c["status"] != "passed")
-        .map(|c| format!("{}: {}", c["name"], c["failure"]["message"]))
-        .collect();
+    let failed = common::failures(&json);
     assert!(
         failed.is_empty() || script.ends_with("run-options.rhai"),
         "{failed:#?}\n{}",

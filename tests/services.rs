@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{base_image, check, root, shakedown_json, task};
+use common::{base_image, check, failures, root, shakedown_json, task};
 
 /// The fixture image with nothing but a static binary and a data file
 /// needs busybox in its context (docker/setup-engine.sh puts it there).
@@ -22,17 +22,6 @@ fn run(script: &str) -> (common::Ran, serde_json::Value) {
     base_image();
     bare_context();
     shakedown_json(&["run", script])
-}
-
-fn failures(json: &serde_json::Value) -> Vec<String> {
-    json["tasks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|t| t["checks"].as_array().into_iter().flatten())
-        .filter(|c| c["status"] != "passed")
-        .map(|c| format!("{}: {}", c["name"], c["failure"]["message"]))
-        .collect()
 }
 
 fn text<'a>(value: &'a serde_json::Value, key: &str) -> &'a str {

@@ -123,3 +123,15 @@ pub fn check<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Val
         .find(|c| c["name"] == name)
         .unwrap_or_else(|| panic!("no check {name:?} in {json:#}"))
 }
+
+/// "name: message" of every check that did not pass.
+pub fn failures(json: &serde_json::Value) -> Vec<String> {
+    json["tasks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|t| t["checks"].as_array().into_iter().flatten())
+        .filter(|c| c["status"] != "passed")
+        .map(|c| format!("{}: {}", c["name"], c["failure"]["message"]))
+        .collect()
+}
