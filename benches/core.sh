@@ -112,22 +112,10 @@ echo "cst:        $("$CST" version 2>/dev/null) ($CST)"
 echo "rounds:     $RUNS counted + 1 warm-up, round-robin"
 echo
 
-# Warm-up round, not counted (also a first check that all three pass).
-for name in "${CONTENDERS[@]}"; do time_one "$name" warmup; done
+run_rounds
 
-for ((round = 0; round < RUNS; round++)); do
-  for ((k = 0; k < ${#CONTENDERS[@]}; k++)); do
-    time_one "${CONTENDERS[(round + k) % ${#CONTENDERS[@]}]}" count
-  done
-done
-
-printf '%-10s %10s %8s %8s\n' contender "median s" "min s" "max s"
 declare -A MED
-for name in "${CONTENDERS[@]}"; do
-  read -r med min max < <(stats "$TMP/$name")
-  MED[$name]=$med
-  printf '%-10s %10s %8s %8s\n' "$name" "$med" "$min" "$max"
-done
+print_table
 echo
 awk -v s="${MED[shakedown]}" -v sh="${MED[shell]}" -v c="${MED[cst]}" 'BEGIN {
   printf "ratio shakedown/shell = %.2f (goal <= 0.5)\n", s / sh

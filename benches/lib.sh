@@ -25,3 +25,28 @@ stats() {
       printf "%.3f %.3f %.3f\n", med / 1e6, v[1] / 1e6, v[NR] / 1e6
     }'
 }
+
+# One warm-up round (not counted), then $RUNS counted rounds of every
+# contender in $CONTENDERS, the first contender rotating from round to round
+# so that a noisy machine slows all of them alike.
+run_rounds() {
+  local name round k
+  for name in "${CONTENDERS[@]}"; do time_one "$name" warmup; done
+  for ((round = 0; round < RUNS; round++)); do
+    for ((k = 0; k < ${#CONTENDERS[@]}; k++)); do
+      time_one "${CONTENDERS[(round + k) % ${#CONTENDERS[@]}]}" count
+    done
+  done
+}
+
+# Prints median, min and max per contender and fills MED[name] with the
+# medians (declare -A MED before calling).
+print_table() {
+  local name med min max
+  printf '%-10s %10s %8s %8s\n' contender "median s" "min s" "max s"
+  for name in "${CONTENDERS[@]}"; do
+    read -r med min max < <(stats "$TMP/$name")
+    MED[$name]=$med
+    printf '%-10s %10s %8s %8s\n' "$name" "$med" "$min" "$max"
+  done
+}

@@ -74,19 +74,9 @@ echo "shakedown:  $("$BIN" --version) ($BIN)"
 echo "rounds:     $RUNS counted + 1 warm-up, alternating"
 echo
 
-for name in "${CONTENDERS[@]}"; do time_one "$name" warmup; done
-for ((round = 0; round < RUNS; round++)); do
-  for ((k = 0; k < ${#CONTENDERS[@]}; k++)); do
-    time_one "${CONTENDERS[(round + k) % ${#CONTENDERS[@]}]}" count
-  done
-done
+run_rounds
 
-printf '%-10s %10s %8s %8s\n' contender "median s" "min s" "max s"
 declare -A MED
-for name in "${CONTENDERS[@]}"; do
-  read -r med min max < <(stats "$TMP/$name")
-  MED[$name]=$med
-  printf '%-10s %10s %8s %8s\n' "$name" "$med" "$min" "$max"
-done
+print_table
 echo
 awk -v s="${MED[shakedown]}" -v sh="${MED[shell]}" 'BEGIN { printf "ratio shakedown/shell = %.2f\n", s / sh }'
