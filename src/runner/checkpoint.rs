@@ -40,15 +40,25 @@ pub fn approve(ctx: &Ctx, message: &str, call: (usize, usize)) -> Result<(), Thr
     }
     let results: Option<Vec<_>> = earlier.iter().map(|s| s.result.wait(&ctx.cancel)).collect();
     let slot = task.add_slot(run, message, CheckKind::Checkpoint, true, call);
-    let Some(results) = results else {
+    let Some(mut results) = results else {
         task.skip_check(run, &slot, run.stop_reason());
         return Err(rejection("the run stopped before the checkpoint"));
     };
+    // Watch mode: tasks kept from an earlier run count in the review too.
+    let kept: Vec<_> = run
+        .tasks()
+        .iter()
+        .filter_map(|t| t.result.get())
+        .filter(|r| r.kept)
+        .collect();
+    results.extend(kept.iter().flat_map(|r| r.checks.iter().cloned()));
+    let mut records = run.records();
+    records.extend(kept.iter().flat_map(|r| r.records.iter().cloned()));
     run.emit(&Event::CheckpointReview {
         task: task.id,
         message: message.to_owned(),
         results,
-        records: run.records(),
+        records,
     });
     let started = Instant::now();
     let answer = match run.options.approve {
