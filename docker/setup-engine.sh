@@ -73,7 +73,20 @@ if ! command -v dockerd >/dev/null 2>&1; then
 fi
 command -v dockerd >/dev/null 2>&1 || die "dockerd not found after installing docker.io"
 
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+# A dockerd that is alive (not a zombie left by a killed session) may still
+# be starting: wait for it rather than start a second one.
+live_dockerd() {
+  local pid state
+  for pid in $(pgrep -x dockerd 2>/dev/null); do
+    state=$(ps -o stat= -p "$pid" 2>/dev/null)
+    case "$state" in Z*|"") ;; *) return 0 ;; esac
+  done
+  return 1
+}
+if ! live_dockerd; then
+  # A killed dockerd leaves its pid file behind; a new one refuses to start
+  # while it names a process.
+  as_root rm -f /var/run/docker.pid
   say "starting dockerd (log: $log)"
   as_root bash -c "nohup dockerd >>'$log' 2>&1 </dev/null &"
 fi
