@@ -2,7 +2,7 @@
 
 use rhai::{Array, Dynamic, Engine, FuncRegistration, ImmutableString, Map, NativeCallContext};
 
-use super::convert::{show, RhaiResult};
+use super::convert::{regex, show, RhaiResult};
 use super::provenance::origin_of;
 use super::ApiModule;
 use crate::error::{Thrown, ThrownKind};
@@ -80,10 +80,7 @@ Err(traced(fail(format!("expected {}, got {}", show(&expected), show(&actual))),
         .with_params_info(["text: &str", "regex: &str", "()"])
         .with_comments(["/// Fails unless the regular expression (Rust `regex` syntax) matches somewhere in `text`.\n/// `assert_match(r.out, \"^app\")`"])
 .register_into_engine(engine, |call: NativeCallContext, text: ImmutableString, pattern: &str| -> RhaiResult<()> {
-            let regex = regex::Regex::new(pattern).map_err(|err| {
-                Thrown::usage(format!("{pattern:?} is not a valid regular expression: {err}"), "see https://docs.rs/regex for the syntax")
-                    .at(call.call_position())
-            })?;
+            let regex = regex(&call, pattern)?;
 if regex.is_match(&text) {
                 return Ok(());
             }

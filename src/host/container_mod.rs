@@ -7,7 +7,9 @@ use std::time::Duration;
 use rhai::{Array, Blob, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
 use super::container::Container;
-use super::convert::{ctx, known_keys, opt_seconds, opt_string, port_arg, seconds_arg, RhaiResult};
+use super::convert::{
+    ctx, known_keys, opt_seconds, opt_string, port_arg, seconds_arg, until_cancelled, RhaiResult,
+};
 use super::engine_errors::thrown;
 use super::files_mod::read_followed;
 use super::image::Image;
@@ -227,15 +229,11 @@ fn start(call: &NativeCallContext, img: &Image, options: &Map) -> RhaiResult<Con
     let at = |t: Thrown| t.at(call.call_position());
     let (spec, lifetime) = start_spec(img, options).map_err(at)?;
     let engine = Arc::clone(&ctx.run.engine);
-    let id = ctx
-        .run
-        .rt
-        .block_on(engine.start_service(&spec))
-        .map_err(|err| {
-            let mut t = thrown(err);
-            t.message = format!("starting {} failed: {}", img.label(), t.message);
-            at(t)
-        })?;
+    let id = until_cancelled(&ctx, engine.start_service(&spec)).map_err(|err| {
+        let mut t = thrown(err);
+        t.message = format!("starting {} failed: {}", img.label(), t.message);
+        at(t)
+    })?;
     // Removed when the task ends, whatever happens from here on.
     let killer = lifetime.map(|seconds| {
         let (engine, id) = (Arc::clone(&engine), id.clone());
@@ -251,11 +249,7 @@ fn start(call: &NativeCallContext, img: &Image, options: &Map) -> RhaiResult<Con
         }
         rt.block_on(cleanup_engine.remove_container(&cleanup_id));
     }));
-    let state = ctx
-        .run
-        .rt
-        .block_on(engine.service_state(&id))
-        .map_err(|err| at(thrown(err)))?;
+    let state = until_cancelled(&ctx, engine.service_state(&id)).map_err(|err| at(thrown(err)))?;
     Ok(Container {
         id,
         image: img.label(),
@@ -296,10 +290,7 @@ pub fn resolve(call: &NativeCallContext, c: &Container, port: i64, what: &str) -
     if !requested {
         return host_port(c, port, what).map_err(|t| t.at(call.call_position()));
     }
-    let log = ctx
-        .run
-        .rt
-        .block_on(ctx.run.engine.service_logs(&c.id, Some(LOG_LINES)))
+    let log = until_cancelled(&ctx, ctx.run.engine.service_logs(&c.id, Some(LOG_LINES)))
         .unwrap_or_default();
     Err(Thrown::new(
         ThrownKind::Failure,
@@ -327,9 +318,7 @@ fn url_of(host: u16, path: &str) -> String {
 
 pub fn state(call: &NativeCallContext, c: &Container) -> RhaiResult<ServiceState> {
     let ctx = ctx(call)?;
-    ctx.run
-        .rt
-        .block_on(ctx.run.engine.service_state(&c.id))
+    until_cancelled(&ctx, ctx.run.engine.service_state(&c.id))
         .map_err(|err| context_error(err, c, call))
 }
 
@@ -388,9 +377,7 @@ fn exec(
 
 fn logs(call: &NativeCallContext, c: &Container, tail: Option<usize>) -> RhaiResult<String> {
     let ctx = ctx(call)?;
-    ctx.run
-        .rt
-        .block_on(ctx.run.engine.service_logs(&c.id, tail))
+    until_cancelled(&ctx, ctx.run.engine.service_logs(&c.id, tail))
         .map_err(|err| context_error(err, c, call))
 }
 
@@ -435,22 +422,14 @@ fn copy_in(
         )
         .at(call.call_position()));
     }
-    ctx.run
-        .rt
-        .block_on(ctx.run.engine.write_file(&c.id, path, &data))
+    until_cancelled(&ctx, ctx.run.engine.write_file(&c.id, path, &data))
         .map_err(|err| context_error(err, c, call))
 }
 
 fn stop(call: &NativeCallContext, c: &Container, grace: Duration) -> RhaiResult<()> {
     let ctx = ctx(call)?;
-    let stopping = ctx.run.engine.stop_service(&c.id, grace);
-    let stopped = ctx.run.rt.block_on(async {
-        tokio::select! {
-            stopped = stopping => stopped,
-            () = ctx.cancel.cancelled() => Err(crate::engine::OpError::Cancelled),
-        }
-    });
-    stopped.map_err(|err| context_error(err, c, call))
+    until_cancelled(&ctx, ctx.run.engine.stop_service(&c.id, grace))
+        .map_err(|err| context_error(err, c, call))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use rhai::{Array, Dynamic, Map, NativeCallContext};
 
+use crate::engine::OpError;
 use crate::error::Thrown;
 use crate::runner::context::{self, Ctx};
 
@@ -172,5 +173,33 @@ pub fn port_arg(value: i64, what: &str) -> Result<u16, Thrown> {
             format!("{what}: {value} is not a port number"),
             "a port is a number from 1 to 65535, e.g. 8000",
         )
+    })
+}
+
+/// A regular expression given by a script; a bad one is a script error
+/// naming the pattern.
+pub fn regex(call: &NativeCallContext, pattern: &str) -> RhaiResult<regex::Regex> {
+    regex::Regex::new(pattern).map_err(|err| {
+        Thrown::usage(
+            format!("{pattern:?} is not a valid regular expression: {err}"),
+            "the syntax is Rust's regex crate (like Perl's, without look-around): https://docs.rs/regex",
+        )
+        .at(call.call_position())
+    })
+}
+
+/// Blocks this script thread on an engine request, giving it up when the
+/// check or task is cancelled (a timeout, Ctrl-C, `--fail-fast`).
+/// Containers a dropped request created are removed with the run's label
+/// sweep.
+pub fn until_cancelled<T>(
+    ctx: &Ctx,
+    request: impl std::future::Future<Output = Result<T, OpError>>,
+) -> Result<T, OpError> {
+    ctx.run.rt.block_on(async {
+        tokio::select! {
+            result = request => result,
+            () = ctx.cancel.cancelled() => Err(OpError::Cancelled),
+        }
     })
 }

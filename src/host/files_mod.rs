@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rhai::{Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
-use super::convert::{ctx, RhaiResult};
+use super::convert::{ctx, until_cancelled, RhaiResult};
 use super::engine_errors::thrown;
 use super::image::Image;
 use super::ApiModule;
@@ -59,11 +59,7 @@ fn with_reader<T>(
     f: impl FnOnce(&str) -> Result<T, Thrown>,
 ) -> Result<T, Thrown> {
     let engine = Arc::clone(&ctx.run.engine);
-    let id = ctx
-        .run
-        .rt
-        .block_on(engine.create_reader(img.reference()))
-        .map_err(thrown)?;
+    let id = until_cancelled(ctx, engine.create_reader(img.reference())).map_err(thrown)?;
     let result = f(&id);
     ctx.run.rt.block_on(engine.remove_container(&id));
     result
@@ -83,11 +79,8 @@ fn resolve_link(path: &str, target: &str) -> String {
 pub fn read_followed(ctx: &Ctx, id: &str, path: &str) -> Result<Option<Vec<u8>>, Thrown> {
     let mut current = path.to_owned();
     for _ in 0..MAX_LINKS {
-        let entry = ctx
-            .run
-            .rt
-            .block_on(ctx.run.engine.read_path(id, &current, true))
-            .map_err(thrown)?;
+        let entry =
+            until_cancelled(ctx, ctx.run.engine.read_path(id, &current, true)).map_err(thrown)?;
         let Some(entry) = entry else {
             return Ok(None);
         };
@@ -142,10 +135,7 @@ fn exists(call: &NativeCallContext, img: &Image, path: &str) -> RhaiResult<bool>
     let at = |t: Thrown| t.at(call.call_position());
     absolute(path, "exists()").map_err(at)?;
     with_reader(&ctx, img, |id| {
-        ctx.run
-            .rt
-            .block_on(ctx.run.engine.path_exists(id, path))
-            .map_err(thrown)
+        until_cancelled(&ctx, ctx.run.engine.path_exists(id, path)).map_err(thrown)
     })
     .map_err(at)
 }
@@ -155,10 +145,7 @@ fn stat(call: &NativeCallContext, img: &Image, path: &str) -> RhaiResult<Map> {
     let at = |t: Thrown| t.at(call.call_position());
     absolute(path, "stat()").map_err(at)?;
     let entry = with_reader(&ctx, img, |id| {
-        ctx.run
-            .rt
-            .block_on(ctx.run.engine.read_path(id, path, false))
-            .map_err(thrown)
+        until_cancelled(&ctx, ctx.run.engine.read_path(id, path, false)).map_err(thrown)
     })
     .map_err(at)?;
     match entry {

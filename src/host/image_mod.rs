@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
-use super::convert::{ctx, known_keys, opt_bool, opt_string, opt_string_map, strings, RhaiResult};
+use super::convert::{
+    ctx, known_keys, opt_bool, opt_string, opt_string_map, strings, until_cancelled, RhaiResult,
+};
 use super::engine_errors::thrown;
 use super::evidence;
 use super::image::{BuiltFrom, Image};
@@ -243,10 +245,7 @@ fn line_in_message(message: &str) -> Option<usize> {
 
 fn image(call: &NativeCallContext, reference: &str) -> RhaiResult<Image> {
     let ctx = ctx(call)?;
-    let details = ctx
-        .run
-        .rt
-        .block_on(ctx.run.engine.inspect_image(reference))
+    let details = until_cancelled(&ctx, ctx.run.engine.inspect_image(reference))
         .map_err(|err| thrown(err).at(call.call_position()))?;
     let details_cell = OnceLock::new();
     let id = details.id.clone();
@@ -265,10 +264,7 @@ pub fn details(call: &NativeCallContext, img: &Image) -> RhaiResult<ImageDetails
         return Ok(details.clone());
     }
     let ctx = ctx(call)?;
-    let details = ctx
-        .run
-        .rt
-        .block_on(ctx.run.engine.inspect_image(img.reference()))
+    let details = until_cancelled(&ctx, ctx.run.engine.inspect_image(img.reference()))
         .map_err(|err| thrown(err).at(call.call_position()))?;
     let _ = img.details.set(details.clone());
     Ok(details)

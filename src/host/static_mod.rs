@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, FuncRegistration, NativeCallContext};
 
-use super::convert::{ctx, RhaiResult};
+use super::convert::{ctx, regex, RhaiResult};
 use super::dockerfile_value::{to_int, DockerfileValue, StageValue};
 use super::evidence;
 use super::paths::confine;
@@ -294,16 +294,6 @@ fn getter<T: Clone + Send + Sync + 'static>(
         .with_params_info([this, returns])
         .with_comments([doc])
         .register_into_engine(engine, f);
-}
-
-fn regex(call: &NativeCallContext, pattern: &str) -> RhaiResult<regex::Regex> {
-    regex::Regex::new(pattern).map_err(|err| {
-        Thrown::usage(
-            format!("{pattern:?} is not a valid regular expression: {err}"),
-            "see https://docs.rs/regex for the syntax",
-        )
-        .at(call.call_position())
-    })
 }
 
 /// A script's path, confined to the run directory (or an allowed one).

@@ -10,7 +10,7 @@ use tokio::io::AsyncReadExt;
 
 use super::container::Container;
 use super::container_mod::host_port;
-use super::convert::{ctx, known_keys, opt_seconds, seconds_arg, RhaiResult};
+use super::convert::{ctx, known_keys, opt_seconds, regex, seconds_arg, RhaiResult};
 use super::engine_errors::thrown;
 use super::http_mod::{build_request, http_thrown};
 use super::response::Response;
@@ -475,13 +475,7 @@ fn wait_log(
     timeout: f64,
 ) -> RhaiResult<String> {
     let ctx = ctx(call)?;
-    let regex = regex::Regex::new(pattern).map_err(|err| {
-        Thrown::usage(
-            format!("wait_log(): {pattern:?} is not a regular expression: {err}"),
-            "the syntax is Rust's regex crate (like Perl's, without look-around)",
-        )
-        .at(call.call_position())
-    })?;
+    let regex = regex(call, pattern)?;
     let wait = Wait::new(&ctx, c, format!("a log line matching /{pattern}/"), timeout);
     let engine = &ctx.run.engine;
     block(
