@@ -11,7 +11,8 @@ use crate::error::{render_error, Exit};
 
 /// Parses `argv`, runs the subcommand and maps the outcome to an exit code.
 pub fn main(argv: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let args = match Arguments::try_parse_from(argv) {
+    let argv: Vec<OsString> = argv.into_iter().collect();
+    let args = match Arguments::try_parse_from(&argv) {
         Ok(args) => args,
         Err(err) => {
             // clap prints help and version itself; both are successes.
@@ -23,7 +24,8 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> ExitCode {
             };
         }
     };
-    let config = match Config::from_arguments(args) {
+    crate::report::colour::set_choice(args.color());
+    let config = match Config::from_arguments(args, &argv) {
         Ok(config) => config,
         Err(err) => {
             render_error(&err, None);

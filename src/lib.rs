@@ -9,6 +9,7 @@
 //! scripts make to the services they start.
 
 pub mod app;
+pub mod approvals;
 pub mod cli;
 pub mod engine;
 pub mod error;

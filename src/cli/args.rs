@@ -18,6 +18,18 @@ pub struct Arguments {
     pub command: Command,
 }
 
+impl Arguments {
+    /// `--color`, whichever subcommand took it.
+    pub fn color(&self) -> ColorChoice {
+        match &self.command {
+            Command::Run { common, .. }
+            | Command::Watch { common, .. }
+            | Command::Check { common, .. } => common.color,
+            Command::Approvals { color, .. } => *color,
+        }
+    }
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Run checklists against the Docker Engine.
@@ -26,6 +38,8 @@ pub enum Command {
         scripts: Vec<PathBuf>,
         #[command(flatten)]
         common: CommonArgs,
+        #[command(flatten)]
+        ci: CiArgs,
     },
     /// Run, then rerun what a change affects (a Dockerfile, a file of a
     /// build context, a script), until Ctrl-C.
@@ -48,9 +62,33 @@ pub enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Read the approvals ledger that checkpoints append to.
+    Approvals {
+        #[command(subcommand)]
+        command: ApprovalsCommand,
+        /// Colour: `auto` (a terminal, unless NO_COLOR is set), `always`,
+        /// `never`.
+        #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true)]
+        color: ColorChoice,
+    },
 }
 
-/// Options shared by every subcommand.
+#[derive(Debug, clap::Subcommand)]
+pub enum ApprovalsCommand {
+    /// Check the ledger's hash chain: exit 1, naming the first bad entry,
+    /// when an entry was edited, removed or moved.
+    Verify {
+        /// The ledger (default: .shakedown/approvals.jsonl).
+        path: Option<PathBuf>,
+    },
+    /// List the ledger's entries, oldest first.
+    List {
+        /// The ledger (default: .shakedown/approvals.jsonl).
+        path: Option<PathBuf>,
+    },
+}
+
+/// Options shared by every subcommand that runs or compiles scripts.
 #[derive(Debug, Args, Clone)]
 pub struct CommonArgs {
     /// How many checks may run at once; 1 runs everything strictly in
@@ -58,28 +96,45 @@ pub struct CommonArgs {
     #[arg(short, long, value_name = "N", default_value_t = 4)]
     pub jobs: usize,
 
-    /// Stop the whole run at the first failed gate; checks not yet finished
-    /// are reported as skipped.
+    /// Stop the whole run at the first failed gate; what did not run is
+    /// reported as "not run (--fail-fast)".
     #[arg(long)]
     pub fail_fast: bool,
 
-    /// Approve every checkpoint without asking; the report says so.
+    /// Approve every checkpoint without asking; the report and the
+    /// approvals ledger say so.
     #[arg(long)]
     pub approve: bool,
+
+    /// The approvals ledger checkpoints append to and, with no terminal,
+    /// reuse approvals from (default: .shakedown/approvals.jsonl).
+    #[arg(long, value_name = "PATH")]
+    pub approvals: Option<PathBuf>,
 
     /// A value for the script's `vars` map; repeatable.
     #[arg(long = "var", value_name = "KEY=VALUE")]
     pub vars: Vec<String>,
 
-    /// Only tasks and checks whose name contains TEXT (task bodies still run,
-    /// so the images they build exist).
+    /// Only checks and checkpoints whose "task › check" name contains TEXT
+    /// (any case); repeatable: any filter may match. Task bodies still run,
+    /// so the images they build exist.
     #[arg(long, value_name = "TEXT")]
-    pub filter: Option<String>,
+    pub filter: Vec<String>,
+
+    /// Leave out checks and checkpoints whose "task › check" name contains
+    /// TEXT (any case); repeatable.
+    #[arg(long, value_name = "TEXT")]
+    pub skip: Vec<String>,
 
     /// How to report: `human` lines on a terminal, or one `json` document on
     /// stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+
+    /// Colour: `auto` (a terminal, unless NO_COLOR is set; CLICOLOR_FORCE
+    /// and FORCE_COLOR force it), `always`, `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 
     /// Let scripts read files under DIR too (paths are otherwise confined to
     /// the directory shakedown runs in); repeatable.
@@ -92,8 +147,41 @@ pub struct CommonArgs {
     pub host: Option<String>,
 }
 
+/// Options for runs in CI: reports to files, annotations, partitions.
+#[derive(Debug, Args, Clone)]
+pub struct CiArgs {
+    /// Also write a report to a file, while the terminal keeps the human
+    /// output: `junit=PATH` (JUnit XML) or `json=PATH`; repeatable.
+    #[arg(long = "report", value_name = "KIND=PATH")]
+    pub reports: Vec<String>,
+
+    /// Annotations for a CI system: `github` prints workflow commands at
+    /// the failing lines and writes a summary to $GITHUB_STEP_SUMMARY
+    /// (default: github when GITHUB_ACTIONS=true), `none`.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub annotations: Option<Annotations>,
+
+    /// Run only part K of N of the tasks (e.g. 2/3), for N parallel CI
+    /// jobs; a task stays with the tasks it needs.
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Annotations {
+    Github,
+    None,
 }

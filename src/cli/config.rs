@@ -1,12 +1,20 @@
+use std::ffi::OsString;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::args::{Arguments, Command, CommonArgs, Format};
+use super::args::{
+    Annotations, ApprovalsCommand, Arguments, CiArgs, ColorChoice, Command, CommonArgs, Format,
+};
 use crate::error::ConfigError;
+use crate::runner::{Partition, Pattern, RunOptions, Selection};
 use crate::watch::WatchOptions;
 
 /// The script run when none is named.
 pub const DEFAULT_SCRIPT: &str = "scripts/demo.rhai";
+
+/// Where checkpoints record their outcomes unless `--approvals` says.
+pub const DEFAULT_LEDGER: &str = ".shakedown/approvals.jsonl";
 
 /// What the command line asked for, checked and ready to execute.
 #[derive(Debug, Clone)]
@@ -19,6 +27,7 @@ pub struct Config {
 pub enum Subcommand {
     Run {
         scripts: Vec<PathBuf>,
+        ci: CiConfig,
     },
     Check {
         scripts: Vec<PathBuf>,
@@ -26,6 +35,12 @@ pub enum Subcommand {
     Watch {
         scripts: Vec<PathBuf>,
         options: WatchOptions,
+    },
+    ApprovalsVerify {
+        ledger: PathBuf,
+    },
+    ApprovalsList {
+        ledger: PathBuf,
     },
 }
 
@@ -36,7 +51,8 @@ pub enum ApproveMode {
     Auto,
     /// Ask on the terminal.
     Ask,
-    /// No terminal and no `--approve`: a checkpoint fails.
+    /// No terminal and no `--approve`: the approvals ledger decides, or the
+    /// checkpoint fails.
     Unavailable,
 }
 
@@ -45,22 +61,59 @@ pub struct CommonConfig {
     pub jobs: usize,
     pub fail_fast: bool,
     pub approve: ApproveMode,
+    pub approvals: PathBuf,
     pub vars: Vec<(String, String)>,
-    pub filter: Option<String>,
+    pub selection: Selection,
     pub format: Format,
+    pub color: ColorChoice,
     pub host: Option<String>,
     pub allow_paths: Vec<PathBuf>,
 }
 
+/// What `run` writes for CI besides its output.
+#[derive(Debug, Clone, Default)]
+pub struct CiConfig {
+    pub reports: Vec<ReportFile>,
+    /// GitHub workflow commands and the step summary.
+    pub github: bool,
+}
+
+/// `--report KIND=PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFile {
+    pub kind: ReportKind,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Junit,
+    Json,
+}
+
 impl Config {
-    pub fn from_arguments(args: Arguments) -> Result<Self, ConfigError> {
+    /// Checks what clap parsed; `argv` is the command line as given, for
+    /// diagnostics that point at an argument.
+    pub fn from_arguments(args: Arguments, argv: &[OsString]) -> Result<Self, ConfigError> {
+        let command_line = command_line(argv);
         let (subcommand, common) = match args.command {
-            Command::Run { scripts, common } => (
-                Subcommand::Run {
-                    scripts: default_scripts(scripts)?,
-                },
+            Command::Run {
+                scripts,
                 common,
-            ),
+                ci,
+            } => {
+                let mut common = CommonConfig::from_args(common, &command_line)?;
+                common.selection.partition =
+                    ci.partition.as_deref().map(parse_partition).transpose()?;
+                let ci = CiConfig::from_args(ci)?;
+                (
+                    Subcommand::Run {
+                        scripts: default_scripts(scripts)?,
+                        ci,
+                    },
+                    common,
+                )
+            }
             Command::Watch {
                 scripts,
                 common,
@@ -74,24 +127,50 @@ impl Config {
                         clear,
                     },
                 },
-                common,
+                CommonConfig::from_args(common, &command_line)?,
             ),
             Command::Check { scripts, common } => (
                 Subcommand::Check {
                     scripts: default_scripts(scripts)?,
                 },
-                common,
+                CommonConfig::from_args(common, &command_line)?,
             ),
+            Command::Approvals { command, color } => {
+                let (subcommand, path) = match command {
+                    ApprovalsCommand::Verify { path } => (true, path),
+                    ApprovalsCommand::List { path } => (false, path),
+                };
+                let ledger = path.unwrap_or_else(|| PathBuf::from(DEFAULT_LEDGER));
+                let subcommand = if subcommand {
+                    Subcommand::ApprovalsVerify { ledger }
+                } else {
+                    Subcommand::ApprovalsList { ledger }
+                };
+                let common = CommonConfig::from_args(
+                    CommonArgs {
+                        jobs: 1,
+                        fail_fast: false,
+                        approve: false,
+                        approvals: None,
+                        vars: Vec::new(),
+                        filter: Vec::new(),
+                        skip: Vec::new(),
+                        format: Format::Human,
+                        color,
+                        allow_paths: Vec::new(),
+                        host: None,
+                    },
+                    &command_line,
+                )?;
+                (subcommand, common)
+            }
         };
-        Ok(Self {
-            subcommand,
-            common: CommonConfig::from_args(common)?,
-        })
+        Ok(Self { subcommand, common })
     }
 }
 
 impl CommonConfig {
-    fn from_args(args: CommonArgs) -> Result<Self, ConfigError> {
+    fn from_args(args: CommonArgs, command_line: &Arc<str>) -> Result<Self, ConfigError> {
         if args.jobs == 0 {
             return Err(ConfigError::ZeroJobs);
         }
@@ -112,17 +191,149 @@ impl CommonConfig {
         } else {
             ApproveMode::Unavailable
         };
+        let selection = Selection {
+            filters: patterns(&args.filter, "--filter", command_line),
+            skips: patterns(&args.skip, "--skip", command_line),
+            partition: None,
+            command_line: Some(Arc::clone(command_line)),
+        };
         Ok(Self {
             jobs: args.jobs,
             fail_fast: args.fail_fast,
             approve,
+            approvals: args
+                .approvals
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_LEDGER)),
             vars,
-            filter: args.filter.filter(|f| !f.is_empty()),
+            selection,
             format: args.format,
+            color: args.color,
             host: args.host.filter(|h| !h.is_empty()),
             allow_paths: args.allow_paths,
         })
     }
+
+    /// The runner's options for one run of these scripts.
+    pub fn run_options(&self) -> RunOptions {
+        RunOptions {
+            jobs: self.jobs,
+            fail_fast: self.fail_fast,
+            approve: self.approve,
+            approvals: self.approvals.clone(),
+            selection: self.selection.clone(),
+            vars: self.vars.clone(),
+            allow_paths: self.allow_paths.clone(),
+            keep: Arc::default(),
+            trigger: None,
+            settled_at: None,
+        }
+    }
+}
+
+impl CiConfig {
+    fn from_args(args: CiArgs) -> Result<Self, ConfigError> {
+        let reports = args
+            .reports
+            .iter()
+            .map(|given| parse_report(given))
+            .collect::<Result<Vec<_>, _>>()?;
+        let github = match args.annotations {
+            Some(Annotations::Github) => true,
+            Some(Annotations::None) => false,
+            None => std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+        };
+        Ok(Self { reports, github })
+    }
+}
+
+fn parse_report(given: &str) -> Result<ReportFile, ConfigError> {
+    let bad = || ConfigError::BadReport {
+        given: given.to_owned(),
+    };
+    let (kind, path) = given.split_once('=').ok_or_else(bad)?;
+    let kind = match kind.to_ascii_lowercase().as_str() {
+        "junit" => ReportKind::Junit,
+        "json" => ReportKind::Json,
+        _ => return Err(bad()),
+    };
+    if path.is_empty() {
+        return Err(bad());
+    }
+    Ok(ReportFile {
+        kind,
+        path: PathBuf::from(path),
+    })
+}
+
+fn parse_partition(given: &str) -> Result<Partition, ConfigError> {
+    let bad = || ConfigError::BadPartition {
+        given: given.to_owned(),
+    };
+    let (index, count) = given.split_once('/').ok_or_else(bad)?;
+    let index: usize = index.trim().parse().map_err(|_| bad())?;
+    let count: usize = count.trim().parse().map_err(|_| bad())?;
+    if count == 0 || index == 0 || index > count {
+        return Err(bad());
+    }
+    Ok(Partition { index, count })
+}
+
+/// The command line as one string (arguments with blanks quoted), so a
+/// diagnostic can point at an argument.
+fn command_line(argv: &[OsString]) -> Arc<str> {
+    let words: Vec<String> = argv
+        .iter()
+        .enumerate()
+        .map(|(i, arg)| {
+            let text = arg.to_string_lossy();
+            let text = if i == 0 {
+                Path::new(&*text)
+                    .file_name()
+                    .map_or(text.to_string(), |n| n.to_string_lossy().into_owned())
+            } else {
+                text.into_owned()
+            };
+            quote(&text)
+        })
+        .collect();
+    words.join(" ").into()
+}
+
+fn quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// Each `--filter TEXT` (or `--filter=TEXT`) with the place of its text in
+/// the command line.
+fn patterns(given: &[String], flag: &str, command_line: &str) -> Vec<Pattern> {
+    let mut from = 0;
+    given
+        .iter()
+        .filter(|text| !text.is_empty())
+        .map(|text| {
+            let quoted = quote(text);
+            let span = [format!("{flag} {quoted}"), format!("{flag}={quoted}")]
+                .iter()
+                .filter_map(|needle| {
+                    command_line[from..]
+                        .find(needle.as_str())
+                        .map(|at| (from + at, needle.len()))
+                })
+                .min();
+            if let Some((at, len)) = span {
+                from = at + len;
+            }
+            Pattern::new(text, span)
+        })
+        .collect()
 }
 
 fn default_scripts(scripts: Vec<PathBuf>) -> Result<Vec<PathBuf>, ConfigError> {
@@ -136,5 +347,56 @@ fn default_scripts(scripts: Vec<PathBuf>) -> Result<Vec<PathBuf>, ConfigError> {
         Err(ConfigError::NoScript {
             default: DEFAULT_SCRIPT.to_owned(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_are_k_of_n() {
+        let p = parse_partition("2/3").ok();
+        assert_eq!(p.map(|p| (p.index, p.count)), Some((2, 3)));
+        for bad in ["0/3", "4/3", "1/0", "1", "a/b", "1/3/4"] {
+            assert!(parse_partition(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn reports_are_kind_equals_path() {
+        let report = parse_report("junit=out/junit.xml").ok();
+        assert_eq!(
+            report,
+            Some(ReportFile {
+                kind: ReportKind::Junit,
+                path: PathBuf::from("out/junit.xml")
+            })
+        );
+        assert!(parse_report("xml=a").is_err());
+        assert!(parse_report("junit=").is_err());
+        assert!(parse_report("junit").is_err());
+    }
+
+    #[test]
+    fn filters_know_where_they_are_on_the_command_line() {
+        let argv: Vec<OsString> = [
+            "/bin/shakedown",
+            "run",
+            "--filter",
+            "GPU image",
+            "--filter=x",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        let line = command_line(&argv);
+        assert_eq!(&*line, "shakedown run --filter 'GPU image' --filter=x");
+        let found = patterns(&["GPU image".into(), "x".into()], "--filter", &line);
+        let shown: Vec<&str> = found
+            .iter()
+            .filter_map(|p| p.span.map(|(at, len)| &line[at..at + len]))
+            .collect();
+        assert_eq!(shown, ["--filter 'GPU image'", "--filter=x"]);
     }
 }

@@ -4,5 +4,9 @@
 mod args;
 mod config;
 
-pub use args::{Arguments, Command, CommonArgs, Format};
-pub use config::{ApproveMode, CommonConfig, Config, Subcommand};
+pub use args::{
+    Annotations, ApprovalsCommand, Arguments, CiArgs, ColorChoice, Command, CommonArgs, Format,
+};
+pub use config::{
+    ApproveMode, CiConfig, CommonConfig, Config, ReportFile, ReportKind, Subcommand, DEFAULT_LEDGER,
+};

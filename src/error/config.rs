@@ -35,4 +35,29 @@ pub enum ConfigError {
         help("use --jobs 1 to run strictly in declaration order")
     )]
     ZeroJobs,
+
+    #[error("--report {given:?} is not KIND=PATH")]
+    #[diagnostic(
+        code(shakedown::cli::bad_report),
+        help("write it as --report junit=PATH or --report json=PATH; repeat --report for several")
+    )]
+    BadReport { given: String },
+
+    #[error("--partition {given:?} is not K/N with 1 <= K <= N")]
+    #[diagnostic(
+        code(shakedown::cli::bad_partition),
+        help("e.g. --partition 2/3 runs the second of three parts; give each CI job its own K")
+    )]
+    BadPartition { given: String },
+
+    #[error("the report file {path} cannot be written: {source}")]
+    #[diagnostic(
+        code(shakedown::report::unwritable),
+        help("check the path and its permissions; missing directories are created")
+    )]
+    ReportUnwritable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }

@@ -13,7 +13,6 @@ pub use report::{FileSpan, Report};
 pub use script::{ScriptError, SourceFile};
 pub use thrown::{Thrown, ThrownKind};
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
@@ -39,9 +38,10 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// Whether stderr gets colour: a terminal, and `NO_COLOR` unset.
+/// Whether stderr gets colour: `--color`, the environment's conventions,
+/// a terminal (see [`crate::report::colour`]).
 pub fn stderr_colour() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    crate::report::colour::stderr()
 }
 
 /// Renders a diagnostic to a string: colour as asked, at `width` columns

@@ -134,6 +134,7 @@ fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
         .rt
         .block_on(ctx.run.engine.build(&request, on_event, &ctx.cancel));
     let id = built.map_err(|err| at(build_error(&ctx, &request, err)))?;
+    ctx.task.used_image(&label, &id);
     ctx.run.emit(&Event::BuildFinished {
         task,
         image: label,
@@ -249,6 +250,7 @@ fn image(call: &NativeCallContext, reference: &str) -> RhaiResult<Image> {
         .map_err(|err| thrown(err).at(call.call_position()))?;
     let details_cell = OnceLock::new();
     let id = details.id.clone();
+    ctx.task.used_image(reference, &id);
     let _ = details_cell.set(details);
     Ok(Image {
         id,

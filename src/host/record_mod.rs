@@ -39,6 +39,8 @@ fn to_record(name: &str, value: &Dynamic) -> Record {
         (RecordValue::Float(f), format!("{f}"))
     } else if let Ok(b) = value.as_bool() {
         (RecordValue::Bool(b), b.to_string())
+    } else if value.is_map() || value.is_array() {
+        (RecordValue::Structured(to_json(value)), value.to_string())
     } else {
         let text = value.to_string();
         (RecordValue::Text(text.clone()), text)
@@ -50,6 +52,32 @@ fn to_record(name: &str, value: &Dynamic) -> Record {
     }
 }
 
+/// A script value as JSON: maps are objects, arrays are arrays; values
+/// JSON has no word for (a blob's bytes excepted) are their text.
+fn to_json(value: &Dynamic) -> serde_json::Value {
+    use serde_json::Value;
+    if value.is_unit() {
+        Value::Null
+    } else if let Ok(i) = value.as_int() {
+        Value::from(i)
+    } else if let Ok(f) = value.as_float() {
+        serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+    } else if let Ok(b) = value.as_bool() {
+        Value::Bool(b)
+    } else if let Some(map) = value.read_lock::<rhai::Map>() {
+        map.iter()
+            .map(|(k, v)| (k.to_string(), to_json(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    } else if let Some(items) = value.read_lock::<rhai::Array>() {
+        items.iter().map(to_json).collect()
+    } else if let Some(blob) = value.read_lock::<rhai::Blob>() {
+        blob.iter().map(|b| Value::from(*b)).collect()
+    } else {
+        Value::String(value.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +86,24 @@ mod tests {
     fn sizes_are_shown_in_decimal_units() {
         let record = to_record("CPU image size", &Dynamic::from_int(4_080_000_000));
         assert_eq!(record.display, "4.08 GB (4080000000 bytes)");
+    }
+
+    #[test]
+    fn maps_and_arrays_keep_their_structure() {
+        let mut map = rhai::Map::new();
+        map.insert("user".into(), Dynamic::from("appuser"));
+        map.insert(
+            "ports".into(),
+            Dynamic::from_array(vec![Dynamic::from_int(8000), Dynamic::from_bool(true)]),
+        );
+        let record = to_record("settings", &Dynamic::from_map(map));
+        let RecordValue::Structured(json) = record.value else {
+            panic!("not structured: {:?}", record.value);
+        };
+        assert_eq!(
+            json,
+            serde_json::json!({"user": "appuser", "ports": [8000, true]})
+        );
     }
 
     #[test]

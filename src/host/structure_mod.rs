@@ -11,7 +11,7 @@ use super::convert::{
 use super::ApiModule;
 use crate::error::Thrown;
 use crate::runner::context::Ctx;
-use crate::runner::task::CheckSpec;
+use crate::runner::task::{CheckSpec, Deferred};
 use crate::runner::Task;
 
 pub const MODULE: ApiModule = ApiModule {
@@ -90,19 +90,30 @@ fn task(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rha
     let need_names = opt_string_array(options, "needs", "task()")
         .map_err(at)?
         .unwrap_or_default();
+    let run = Arc::clone(&ctx.run);
+    if let Some(need) = need_names.iter().find(|need| !run.is_declared(need)) {
+        return Err(at(Thrown::usage(
+            format!(
+                "task \"{name}\" needs \"{need}\", but no task of that name is declared before it"
+            ),
+            "declare the needed task first, and check the spelling of its name",
+        )));
+    }
+    let body = snapshot(body);
+    if run.options.selection.partition.is_some() && ctx.task.implicit {
+        // Its partition is known when the top level has declared them all.
+        run.defer(Deferred {
+            name: name.to_owned(),
+            needs: need_names,
+            call: call_site(call),
+            body,
+        });
+        return Ok(());
+    }
     let needs = need_names
         .iter()
-        .map(|need| {
-            ctx.run.task_named(need).ok_or_else(|| {
-                at(Thrown::usage(
-                    format!("task \"{name}\" needs \"{need}\", but no task of that name is declared before it"),
-                    "declare the needed task first, and check the spelling of its name",
-                ))
-            })
-        })
-        .collect::<RhaiResult<Vec<_>>>()?;
-    let body = snapshot(body);
-    let run = Arc::clone(&ctx.run);
+        .filter_map(|need| run.task_named(need))
+        .collect();
     let task = Task::new(
         &run,
         name.to_owned(),
@@ -111,29 +122,8 @@ fn task(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rha
         Some(call_site(call)),
         need_names,
     );
-    if let Some(earlier) = run.options.keep.get(&task.key()) {
-        task.keep(&run, earlier);
-        return Ok(());
-    }
-    if run.options.jobs == 1 {
-        task.execute(&run, &needs, &body);
-        return Ok(());
-    }
-    let run2 = Arc::clone(&run);
-    let task2 = Arc::clone(&task);
-    let spawned = std::thread::Builder::new()
-        .name(format!("task {name}"))
-        .spawn(move || task2.execute(&run2, &needs, &body));
-    match spawned {
-        Ok(handle) => {
-            run.add_thread(handle);
-            Ok(())
-        }
-        Err(err) => Err(at(Thrown::usage(
-            format!("no thread could be started for task \"{name}\": {err}"),
-            "the machine is out of threads; run with --jobs 1",
-        ))),
-    }
+    task.launch(&run, needs, body);
+    Ok(())
 }
 
 fn check(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> RhaiResult<()> {

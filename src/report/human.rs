@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 
 use super::humanize;
 use super::progress::Progress;
+use super::review;
 use super::style::Style;
 use super::Reporter;
 use crate::error::{render_diagnostic, stderr_colour};
@@ -33,7 +34,6 @@ impl Human {
     /// Results to stdout, diagnostics and progress to stderr; colour and
     /// the progress line only on terminals.
     pub fn to_terminal() -> Self {
-        let colour_allowed = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let progress = std::io::stderr().is_terminal().then(|| {
             let width = std::env::var("COLUMNS")
                 .ok()
@@ -44,7 +44,7 @@ impl Human {
         Self {
             out: Box::new(std::io::stdout()),
             style: Style {
-                colour: colour_allowed && std::io::stdout().is_terminal(),
+                colour: super::colour::stdout(),
             },
             err_colour: stderr_colour(),
             progress,
@@ -135,7 +135,7 @@ impl Human {
                 task.name,
                 s.dim(&format!(
                     "kept: {} before, {} check{}; not affected by the change",
-                    status_word(task.status),
+                    task.status.word(),
                     task.checks.len(),
                     plural(task.checks.len())
                 ))
@@ -149,6 +149,7 @@ impl Human {
             Status::Failed => s.red("failed"),
             Status::Warned => s.yellow("passed with warnings"),
             Status::Skipped => s.yellow("skipped"),
+            Status::NotRun => s.yellow("not run"),
         };
         let mut text = format!(
             "{} {}  {}\n",
@@ -165,7 +166,7 @@ impl Human {
         for check in &task.checks {
             text.push_str(&self.check_line(check));
         }
-        text.push_str(&self.record_lines(&task.records));
+        text.push_str(&review::record_lines(s, &task.records));
         let _ = self.out.write_all(text.as_bytes());
         let _ = self.out.flush();
         let failures = task
@@ -183,20 +184,13 @@ impl Human {
         }
     }
 
-    fn record_lines(&self, records: &[crate::runner::Record]) -> String {
-        records
-            .iter()
-            .map(|r| format!("  {} {}: {}\n", self.style.dim("·"), r.name, r.display))
-            .collect()
-    }
-
     fn check_line(&self, check: &CheckResult) -> String {
         let s = self.style;
         let mark = match check.status {
             Status::Passed => s.green("✓"),
             Status::Failed => s.red("✗"),
             Status::Warned => s.yellow("!"),
-            Status::Skipped => s.yellow("-"),
+            Status::Skipped | Status::NotRun => s.yellow("-"),
         };
         let name = match check.kind {
             CheckKind::Check => check.name.clone(),
@@ -231,19 +225,7 @@ impl Human {
         self.flush_tasks();
         self.show_header();
         self.clear_progress();
-        let count = |status| results.iter().filter(|r| r.status == status).count();
-        let s = self.style;
-        let mut text = format!(
-            "{} {}\n  reviewed: {} passed, {} failed, {} warning{}, {} skipped\n",
-            s.bold("◆ checkpoint:"),
-            message,
-            count(Status::Passed),
-            count(Status::Failed),
-            count(Status::Warned),
-            plural(count(Status::Warned)),
-            count(Status::Skipped)
-        );
-        text.push_str(&self.record_lines(records));
+        let text = review::text(self.style, message, results, records);
         let _ = self.out.write_all(text.as_bytes());
         let _ = self.out.flush();
     }
@@ -291,19 +273,38 @@ impl Human {
         if summary.skipped > 0 {
             parts.push(format!("{} skipped", summary.skipped));
         }
+        if summary.not_run > 0 {
+            parts.push(s.yellow(&format!("{} not run", summary.not_run)));
+        }
         if summary.filtered > 0 {
             parts.push(format!("{} filtered out", summary.filtered));
+        }
+        if let Some(p) = summary.partition {
+            parts.push(format!(
+                "partition {}/{} ({} task{} in the others)",
+                p.index,
+                p.count,
+                p.elsewhere,
+                plural(p.elsewhere)
+            ));
         }
         let verdict = match summary.exit as u8 {
             0 => s.green("ok"),
             130 => s.yellow("interrupted"),
             _ => s.red("FAILED"),
         };
-        let line = format!(
+        let mut line = format!(
             "\n{verdict}: {} in {}\n",
             parts.join(", "),
             humanize::duration(summary.duration)
         );
+        if let Some(cause) = &summary.stopped_by {
+            let what = match &cause.check {
+                Some(check) => format!("\"{}{}{check}\"", cause.task, crate::runner::SEPARATOR),
+                None => format!("task \"{}\"", cause.task),
+            };
+            line.push_str(&format!("stopped after {what} failed (--fail-fast)\n"));
+        }
         let _ = self.out.write_all(line.as_bytes());
         let _ = self.out.flush();
     }
@@ -330,15 +331,6 @@ fn one_line(text: &str, max: usize) -> String {
     }
     let cut: String = folded.chars().take(max.saturating_sub(1)).collect();
     format!("{cut}…")
-}
-
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Passed => "passed",
-        Status::Failed => "failed",
-        Status::Warned => "passed with warnings",
-        Status::Skipped => "skipped",
-    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -390,7 +382,7 @@ impl Reporter for Human {
             } => self.review(message, results, records),
             Event::CheckpointPrompt { .. } => {
                 self.clear_progress();
-                eprint!("Type \"approved\" to approve, anything else rejects: ");
+                eprint!("{}", review::PROMPT);
                 let _ = std::io::stderr().flush();
             }
             Event::TaskFinished(result) => {

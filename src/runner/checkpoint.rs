@@ -5,43 +5,60 @@ use std::time::{Duration, Instant};
 use super::context::Ctx;
 use super::events::Event;
 use super::failure::{Failure, FailureKind, Subject};
-use super::outcome::{CheckKind, Status};
+use super::outcome::{CheckKind, CheckResult, Status};
+use super::run::Run;
+use super::task::{Outcome, Task};
+use crate::approvals::{
+    self, current_user, Approval, Change, Decision, Draft, Entry, How, ImageRef, Ledger,
+    LedgerError, Lookup, Reviewed,
+};
 use crate::cli::ApproveMode;
 use crate::error::{Thrown, ThrownKind};
 
 const REJECTED: &str = "shakedown::checkpoint::rejected";
 
 /// How a checkpoint was answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum CheckpointAnswer {
-    Approved {
-        how: &'static str,
-    },
+    Approved(Approval),
+    /// Rejected at the terminal, with what the person typed.
     Rejected {
         reason: String,
     },
-    /// Nobody could be asked.
+    /// Nobody could be asked, and the ledger holds no decision.
     Unanswerable,
+    /// The ledger's last decision on these images was a rejection.
+    RejectedInLedger(Entry),
+    /// The ledger's approval was for other images.
+    ImagesChanged {
+        approval: Entry,
+        changes: Vec<Change>,
+    },
+    /// The ledger cannot be trusted.
+    LedgerBroken(LedgerError),
     /// The run stopped while waiting.
     Stopped,
 }
 
 /// `approve(message)`: waits for every check scheduled before it, shows
-/// their results, then asks. `Err` when the checkpoint did not pass, so the
-/// rest of the task body does not run.
+/// their results, then asks (or, with no terminal, asks the approvals
+/// ledger). Every decision is appended to the ledger. `Err` when the
+/// checkpoint did not pass, so the rest of the task body does not run.
 pub fn approve(ctx: &Ctx, message: &str, call: (usize, usize)) -> Result<(), Thrown> {
     let run = &ctx.run;
     let task = &ctx.task;
-    let earlier = run.checks();
-    if !run.matches_filter(&task.name) && !run.matches_filter(message) {
-        let slot = task.add_slot(run, message, CheckKind::Checkpoint, true, call);
-        task.skip_check(run, &slot, "left out by --filter");
+    if !task.in_partition(run) {
         return Ok(());
     }
+    if !run.selects(task, message) {
+        run.add_filtered(task.id, message);
+        return Ok(());
+    }
+    let earlier = run.checks();
     let results: Option<Vec<_>> = earlier.iter().map(|s| s.result.wait(&ctx.cancel)).collect();
     let slot = task.add_slot(run, message, CheckKind::Checkpoint, true, call);
     let Some(mut results) = results else {
-        task.skip_check(run, &slot, run.stop_reason());
+        task.stop_check(run, &slot);
         return Err(rejection("the run stopped before the checkpoint"));
     };
     // Watch mode: tasks kept from an earlier run count in the review too.
@@ -54,18 +71,24 @@ pub fn approve(ctx: &Ctx, message: &str, call: (usize, usize)) -> Result<(), Thr
     results.extend(kept.iter().flat_map(|r| r.checks.iter().cloned()));
     let mut records = run.records();
     records.extend(kept.iter().flat_map(|r| r.records.iter().cloned()));
+    let reviewed = count(&results);
+    let images = images_reviewed(run, task, &results);
     run.emit(&Event::CheckpointReview {
         task: task.id,
         message: message.to_owned(),
         results,
         records,
     });
+    let ledger = Ledger::new(&run.options.approvals);
     let started = Instant::now();
     let answer = match run.options.approve {
-        ApproveMode::Auto => CheckpointAnswer::Approved {
-            how: "approved with --approve",
-        },
-        ApproveMode::Unavailable => CheckpointAnswer::Unanswerable,
+        ApproveMode::Auto => CheckpointAnswer::Approved(Approval {
+            by: current_user(),
+            at: approvals::now(),
+            how: How::Flag,
+            entry: None,
+        }),
+        ApproveMode::Unavailable => from_ledger(&ledger, message, &images),
         ApproveMode::Ask => {
             let _one_at_a_time = run.prompt.lock().unwrap_or_else(PoisonError::into_inner);
             run.emit(&Event::CheckpointPrompt {
@@ -74,48 +97,250 @@ pub fn approve(ctx: &Ctx, message: &str, call: (usize, usize)) -> Result<(), Thr
             ask(&ctx.cancel)
         }
     };
+    if matches!(answer, CheckpointAnswer::Stopped) {
+        task.stop_check(run, &slot);
+        return Err(rejection("the run stopped at the checkpoint"));
+    }
+    let record = Record {
+        ctx,
+        ledger: &ledger,
+        message,
+        reviewed,
+        images: &images,
+    };
+    let mut outcome = outcome(&answer, ctx, &ledger, message, call);
+    match record.write(&answer) {
+        Some(Ok(entry)) => {
+            if let Some(approval) = outcome.approval.as_mut().filter(|a| a.entry.is_none()) {
+                approval.entry = Some(entry.seq);
+            }
+        }
+        Some(Err(err)) => {
+            let note = outcome.note.take().unwrap_or_default();
+            outcome.note = Some(format!(
+                "{note}; not recorded in the approvals ledger: {err}"
+            ));
+        }
+        None => {}
+    }
+    outcome.duration = started.elapsed();
+    let passed = outcome.status == Status::Passed;
+    task.settle(run, &slot, outcome);
+    if passed {
+        Ok(())
+    } else {
+        Err(rejection("the checkpoint did not pass"))
+    }
+}
+
+/// What a checkpoint's answer makes of its result.
+fn outcome(
+    answer: &CheckpointAnswer,
+    ctx: &Ctx,
+    ledger: &Ledger,
+    message: &str,
+    call: (usize, usize),
+) -> Outcome {
     let subject = Subject {
         what: format!("checkpoint \"{message}\""),
         call: Some(call),
         call_label: "this checkpoint",
     };
     let file = &ctx.script.file;
-    let (status, note, failure) = match &answer {
-        CheckpointAnswer::Approved { how } => (Status::Passed, Some((*how).to_owned()), None),
-        CheckpointAnswer::Rejected { reason } => (
-            Status::Failed,
-            Some(format!("rejected: {reason}")),
-            Some(Failure::simple(
-                FailureKind::Checkpoint,
+    let path = ledger.path().display();
+    let fail = |code: &str, message: String, help: String| Outcome {
+        status: Status::Failed,
+        failure: Some(Failure::simple(
+            FailureKind::Checkpoint,
+            code,
+            message,
+            Some(help),
+            file,
+            &subject,
+        )),
+        ..Outcome::default()
+    };
+    match answer {
+        CheckpointAnswer::Approved(approval) => Outcome {
+            note: Some(approval.describe()),
+            approval: Some(approval.clone()),
+            ..Outcome::default()
+        },
+        CheckpointAnswer::Rejected { reason } => Outcome {
+            note: Some(format!("rejected: {reason}")),
+            ..fail(
                 REJECTED,
                 format!("rejected at the terminal: {reason:?}"),
-                Some("type `approved` to pass a checkpoint; anything else rejects it".into()),
-                file,
-                &subject,
-            )),
-        ),
-        CheckpointAnswer::Unanswerable => (
-            Status::Failed,
-            Some("no terminal to ask".into()),
-            Some(Failure::simple(
-                FailureKind::Checkpoint,
+                "type `approved` to pass a checkpoint; anything else rejects it".into(),
+            )
+        },
+        CheckpointAnswer::Unanswerable => Outcome {
+            note: Some("no terminal to ask".into()),
+            ..fail(
                 "shakedown::checkpoint::no_terminal",
-                "there is no terminal to ask for approval",
-                Some("run it on a terminal and type `approved`, or pass --approve to approve without asking (the report says so)".into()),
-                file,
-                &subject,
-            )),
+                format!("there is no terminal to ask for approval, and {path} holds no approval of it"),
+                format!("run it on a terminal and type `approved`: the approval is recorded in {path} (commit it), and later runs with the same images pass from it; or pass --approve to approve without asking (the report says so)"),
+            )
+        },
+        CheckpointAnswer::RejectedInLedger(entry) => fail(
+            "shakedown::checkpoint::rejected_in_ledger",
+            format!(
+                "{} rejected it for these images at {} (entry {} of {path}): {:?}",
+                entry.by.user,
+                approvals::human_time(&entry.at),
+                entry.seq,
+                entry.reason.as_deref().unwrap_or("")
+            ),
+            "approve it again at a terminal once the reason for the rejection is dealt with".into(),
         ),
-        CheckpointAnswer::Stopped => {
-            task.skip_check(run, &slot, run.stop_reason());
-            return Err(rejection("the run stopped at the checkpoint"));
-        }
-    };
-    task.settle(run, &slot, status, started.elapsed(), note, failure);
-    match answer {
-        CheckpointAnswer::Approved { .. } => Ok(()),
-        _ => Err(rejection("the checkpoint did not pass")),
+        CheckpointAnswer::ImagesChanged { approval, changes } => fail(
+            "shakedown::checkpoint::images_changed",
+            format!(
+                "the images changed since {} approved it at {} (entry {} of {path}): {}",
+                approval.by.user,
+                approvals::human_time(&approval.at),
+                approval.seq,
+                describe_changes(changes)
+            ),
+            "an approval lasts for the exact images approved: review the new images and approve at a terminal (or pass --approve)".into(),
+        ),
+        CheckpointAnswer::LedgerBroken(err) => fail(
+            "shakedown::checkpoint::ledger_broken",
+            format!("the approvals cannot be trusted: {err}"),
+            format!("`shakedown approvals verify {path}` shows the first bad entry; restore the file from version control"),
+        ),
+        CheckpointAnswer::Stopped => Outcome::default(),
     }
+}
+
+/// "shakedown-test/app:latest was sha256:1…, now sha256:2…".
+fn describe_changes(changes: &[Change]) -> String {
+    changes
+        .iter()
+        .map(|c| match (&c.approved, &c.now) {
+            (Some(old), Some(new)) => format!("image {} was {old}, now {new}", c.name),
+            (Some(old), None) => format!("image {} ({old}) is no longer used", c.name),
+            (None, Some(new)) => format!("image {} ({new}) was not part of the approval", c.name),
+            (None, None) => format!("image {}", c.name),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What a checkpoint appends to the ledger.
+struct Record<'a> {
+    ctx: &'a Ctx,
+    ledger: &'a Ledger,
+    message: &'a str,
+    reviewed: Reviewed,
+    images: &'a [ImageRef],
+}
+
+impl Record<'_> {
+    /// Appends the decision, if the answer was one.
+    fn write(&self, answer: &CheckpointAnswer) -> Option<Result<Entry, LedgerError>> {
+        let (decision, how, reason, by, reused) = match answer {
+            CheckpointAnswer::Approved(approval) => (
+                Decision::Approved,
+                approval.how,
+                None,
+                current_user(),
+                approval.entry.filter(|_| approval.how == How::Ledger),
+            ),
+            CheckpointAnswer::Rejected { reason } => (
+                Decision::Rejected,
+                How::Terminal,
+                Some(reason.clone()),
+                current_user(),
+                None,
+            ),
+            _ => return None,
+        };
+        let draft = Draft {
+            at: approvals::now(),
+            decision,
+            how,
+            reason,
+            by,
+            message: self.message.to_owned(),
+            script: self.ctx.script.file.name.clone(),
+            task: self.ctx.task.name.clone(),
+            reviewed: self.reviewed,
+            images: self.images.to_vec(),
+            reused,
+        };
+        Some(self.ledger.append(draft))
+    }
+}
+
+/// With no terminal: the ledger's decision, if a person made one.
+fn from_ledger(ledger: &Ledger, message: &str, images: &[ImageRef]) -> CheckpointAnswer {
+    let entries = match ledger.read() {
+        Ok(entries) => entries,
+        Err(err) => return CheckpointAnswer::LedgerBroken(err),
+    };
+    match approvals::lookup(&entries, message, images) {
+        Lookup::Approved(entry) => CheckpointAnswer::Approved(Approval {
+            by: entry.by.clone(),
+            at: entry.at.clone(),
+            how: How::Ledger,
+            entry: Some(entry.seq),
+        }),
+        Lookup::Rejected(entry) => CheckpointAnswer::RejectedInLedger(entry.clone()),
+        Lookup::Changed { approval, changes } => CheckpointAnswer::ImagesChanged {
+            approval: approval.clone(),
+            changes,
+        },
+        Lookup::Nothing => CheckpointAnswer::Unanswerable,
+    }
+}
+
+fn count(results: &[CheckResult]) -> Reviewed {
+    let n = |status| results.iter().filter(|r| r.status == status).count();
+    Reviewed {
+        passed: n(Status::Passed),
+        failed: n(Status::Failed),
+        warned: n(Status::Warned),
+        skipped: n(Status::Skipped),
+        not_run: n(Status::NotRun),
+    }
+}
+
+/// The images behind what a checkpoint reviews: those its task, the tasks
+/// it needs (transitively), the tasks whose results it reviews and its
+/// script's top level built or looked up.
+fn images_reviewed(run: &Run, task: &Arc<Task>, results: &[CheckResult]) -> Vec<ImageRef> {
+    let tasks = run.tasks();
+    let mut todo: Vec<Arc<Task>> = vec![Arc::clone(task)];
+    todo.extend(
+        tasks
+            .iter()
+            .filter(|t| results.iter().any(|r| r.task == t.id))
+            .cloned(),
+    );
+    todo.extend(
+        tasks
+            .iter()
+            .filter(|t| t.implicit && Arc::ptr_eq(&t.script, &task.script))
+            .cloned(),
+    );
+    let mut seen: Vec<usize> = Vec::new();
+    let mut images: Vec<ImageRef> = Vec::new();
+    while let Some(next) = todo.pop() {
+        if seen.contains(&next.id) {
+            continue;
+        }
+        seen.push(next.id);
+        images.extend(
+            next.images()
+                .into_iter()
+                .map(|(name, id)| ImageRef { name, id }),
+        );
+        todo.extend(next.needs());
+    }
+    images.sort();
+    images.dedup();
+    images
 }
 
 fn rejection(message: &str) -> Thrown {
@@ -150,9 +375,12 @@ fn ask(cancel: &tokio_util::sync::CancellationToken) -> CheckpointAnswer {
         }
     };
     if answer.as_ref() == "approved" {
-        CheckpointAnswer::Approved {
-            how: "approved at the terminal",
-        }
+        CheckpointAnswer::Approved(Approval {
+            by: current_user(),
+            at: approvals::now(),
+            how: How::Terminal,
+            entry: None,
+        })
     } else if answer.is_empty() {
         CheckpointAnswer::Rejected {
             reason: "no answer".into(),

@@ -45,11 +45,20 @@ pub fn current() -> Option<Ctx> {
 }
 
 /// Whether the code on this thread has been told to stop (checked by Rhai's
-/// progress callback, so a script stuck in a loop ends too).
+/// progress callback, so a script stuck in a loop ends too). A script's top
+/// level is not stopped by `--fail-fast`: it goes on declaring tasks, which
+/// are reported as not run, while its primitives stop (they watch
+/// `cancel`).
 pub fn is_cancelled() -> bool {
     CURRENT.with(|c| {
         c.borrow()
             .as_ref()
-            .is_some_and(|ctx| ctx.cancel.is_cancelled())
+            .is_some_and(|ctx| ctx.cancel.is_cancelled() && !ctx.keeps_declaring())
     })
+}
+
+impl Ctx {
+    fn keeps_declaring(&self) -> bool {
+        self.check.is_none() && self.task.implicit && self.run.stopped_by_fail_fast_only()
+    }
 }

@@ -8,10 +8,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::context::{self, Ctx};
 use super::events::{Event, EventSink};
-use super::outcome::{RunSummary, Status, TaskResult};
+use super::outcome::{PartitionSummary, RunSummary, Status, TaskResult, SCHEMA};
+use super::partition::{self, Declared};
 use super::run::Run;
 use super::script::Script;
-use super::task::Task;
+use super::selection::{Names, Selection};
+use super::task::{NotStarted, Task};
 use crate::cli::ApproveMode;
 use crate::engine::Client;
 use crate::error::Exit;
@@ -22,7 +24,10 @@ pub struct RunOptions {
     pub jobs: usize,
     pub fail_fast: bool,
     pub approve: ApproveMode,
-    pub filter: Option<String>,
+    /// The approvals ledger checkpoints append to and read from.
+    pub approvals: std::path::PathBuf,
+    /// `--filter`, `--skip`, `--partition`.
+    pub selection: Selection,
     pub vars: Vec<(String, String)>,
     /// Directories scripts may read besides the one shakedown runs in.
     pub allow_paths: Vec<std::path::PathBuf>,
@@ -104,8 +109,73 @@ fn run_script(run: &Arc<Run>, script: &Arc<Script>) {
     if let Err(err) = result {
         task.body_failed(run, &err);
     }
+    if run.options.selection.partition.is_some() {
+        start_partition(run, script);
+    }
     task.finish(run, started, None);
     run.join_threads();
+}
+
+/// `--partition`: assigns the tasks the top level declared to partitions
+/// and starts this partition's; the others are only counted.
+fn start_partition(run: &Arc<Run>, script: &Arc<Script>) {
+    let Some(mine) = run.options.selection.partition else {
+        return;
+    };
+    let deferred = run.take_deferred();
+    let assigned = {
+        let mut partitions = run
+            .partitions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (earlier, load) = &mut *partitions;
+        let declared: Vec<Declared<'_>> = deferred
+            .iter()
+            .map(|d| Declared {
+                name: &d.name,
+                needs: &d.needs,
+            })
+            .collect();
+        let assigned = partition::assign(&declared, earlier, load);
+        for (task, partition) in deferred.iter().zip(&assigned) {
+            earlier.insert(task.name.clone(), *partition);
+        }
+        assigned
+    };
+    for (declared, partition) in deferred.into_iter().zip(assigned) {
+        if partition + 1 != mine.index {
+            run.count_elsewhere();
+            continue;
+        }
+        let missing = declared
+            .needs
+            .iter()
+            .find(|need| run.task_named(need).is_none())
+            .cloned();
+        let needs = declared
+            .needs
+            .iter()
+            .filter_map(|need| run.task_named(need))
+            .collect();
+        let task = Task::new(
+            run,
+            declared.name,
+            Arc::clone(script),
+            false,
+            Some(declared.call),
+            declared.needs,
+        );
+        match missing {
+            Some(need) => task.finish(
+                run,
+                Instant::now(),
+                Some(NotStarted::Skipped(format!(
+                    "needs \"{need}\", which another partition runs"
+                ))),
+            ),
+            None => task.launch(run, needs, declared.body),
+        }
+    }
 }
 
 fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f64) -> RunSummary {
@@ -116,10 +186,15 @@ fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f
             .flat_map(|t| &t.checks)
             .filter(|c| c.status == status)
             .count()
+            + tasks
+                .iter()
+                .filter(|t| {
+                    t.status == status && matches!(status, Status::Skipped | Status::NotRun)
+                })
+                .count()
     };
     let task_errors = tasks.iter().filter(|t| t.error.is_some()).count();
-    let skipped_tasks = tasks.iter().filter(|t| t.status == Status::Skipped).count();
-    let fatal = run.fatal();
+    let fatal = run.fatal().or_else(|| nothing_selected(run, &tasks));
     let worst_failure = tasks
         .iter()
         .flat_map(|t| {
@@ -132,8 +207,8 @@ fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f
         .map(|f| f.kind.exit())
         .max();
     let any_failed = tasks.iter().any(|t| t.status == Status::Failed);
-    let exit = if fatal.is_some() {
-        Exit::Engine
+    let exit = if let Some(fatal) = &fatal {
+        fatal.kind.exit()
     } else if run.interrupted() {
         Exit::Interrupted
     } else {
@@ -144,20 +219,55 @@ fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f
         }
     };
     RunSummary {
+        schema: SCHEMA,
         run_id: run.id.clone(),
         scripts: scripts.iter().map(|s| s.file.name.clone()).collect(),
         passed: count(Status::Passed),
         failed: count(Status::Failed) + task_errors,
         warned: count(Status::Warned),
-        skipped: count(Status::Skipped) + skipped_tasks,
-        filtered: run.filtered(),
+        skipped: count(Status::Skipped),
+        not_run: count(Status::NotRun),
+        filtered: run.filtered().len(),
         duration: started.elapsed(),
         started_at,
         trigger: run.options.trigger.clone(),
         settled_at: run.options.settled_at,
         interrupted: run.interrupted(),
+        stopped_by: run.stopped_by(),
+        partition: run.options.selection.partition.map(|p| PartitionSummary {
+            index: p.index,
+            count: p.count,
+            elsewhere: run.elsewhere(),
+        }),
         exit,
         tasks,
         fatal,
     }
+}
+
+/// `--filter`/`--skip` that left out every check and checkpoint there is
+/// make an argument error, so a mistyped filter cannot pass a run. A run
+/// that stopped, or whose task bodies failed (they may not have declared
+/// all their checks), is judged by that instead.
+fn nothing_selected(run: &Run, tasks: &[TaskResult]) -> Option<Arc<super::Failure>> {
+    let selection = &run.options.selection;
+    let selected = tasks.iter().map(|t| t.checks.len()).sum::<usize>();
+    let stopped = run.interrupted() || run.stopped_by().is_some();
+    if !selection.narrows() || selected > 0 || stopped || tasks.iter().any(|t| t.error.is_some()) {
+        return None;
+    }
+    let filtered = run.filtered();
+    let names: Vec<Names> = tasks
+        .iter()
+        .map(|t| Names {
+            task: t.name.clone(),
+            checks: filtered
+                .iter()
+                .filter(|(task, _)| *task == t.id)
+                .map(|(_, name)| name.clone())
+                .collect(),
+        })
+        .filter(|n| !n.checks.is_empty() || !tasks.iter().any(|t| t.name == n.task && t.implicit))
+        .collect();
+    Some(Arc::new(selection.nothing_selected(&names)))
 }

@@ -69,6 +69,10 @@ pub struct Location {
     pub file: String,
     pub line: usize,
     pub column: usize,
+    /// What the place has to do with the failure (related places only):
+    /// "this RUN exited with code 1".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// What failed: "check \"runs as appuser\"", and the call that declared it.
@@ -98,6 +102,7 @@ impl Failure {
                 file: script.name.clone(),
                 line,
                 column,
+                label: None,
             });
         }
         Self {
@@ -126,12 +131,18 @@ impl Failure {
                 continue;
             }
             if let Some((file, text)) = &item.source {
-                if let Some((offset, _, _)) = item.labels.first() {
+                if let Some((offset, _, label)) = item.labels.first() {
                     let line = text[..(*offset).min(text.len())].matches('\n').count() + 1;
+                    let label = if label.is_empty() {
+                        &item.message
+                    } else {
+                        label
+                    };
                     self.related.push(Location {
                         file: file.clone(),
                         line,
                         column: 1,
+                        label: Some(label.clone()),
                     });
                 }
             }
@@ -176,6 +187,7 @@ impl Failure {
             file: script.name.clone(),
             line,
             column,
+            label: None,
         });
         if let (Some(line), Some(column)) = (position.line(), position.position()) {
             let label = match kind {
@@ -192,6 +204,7 @@ impl Failure {
                 file: script.name.clone(),
                 line,
                 column,
+                label: None,
             });
         }
         let mut related = Vec::new();
@@ -202,6 +215,7 @@ impl Failure {
                     file: span.name.clone(),
                     line: span.line(),
                     column: 1,
+                    label: Some(span.label.clone()),
                 });
                 let title = format!("{}:{}: {}", span.name, span.line(), span.label);
                 report = report.with_related(Report::new(&code, title).with_span(span));

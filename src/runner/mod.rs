@@ -8,8 +8,10 @@ mod execute;
 mod failure;
 mod latch;
 mod outcome;
+mod partition;
 mod run;
 mod script;
+mod selection;
 mod slots;
 pub mod task;
 
@@ -19,8 +21,10 @@ pub use execute::{execute, Environment, RunOptions, TaskKey};
 pub use failure::{Failure, FailureKind, Location};
 pub use latch::Latch;
 pub use outcome::{
-    unix_now, CheckKind, CheckResult, Record, RecordValue, RunSummary, Status, TaskResult,
+    unix_now, CheckKind, CheckResult, PartitionSummary, Record, RecordValue, RunSummary, Status,
+    TaskResult, SCHEMA,
 };
-pub use run::Run;
+pub use run::{Run, StoppedBy};
 pub use script::Script;
+pub use selection::{Partition, Pattern, Selection, SEPARATOR};
 pub use task::{CheckSlot, Task};

@@ -4,17 +4,41 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::failure::Failure;
+use super::run::StoppedBy;
+use crate::approvals::Approval;
 use crate::error::Exit;
 
+/// The version of the JSON report's schema (docs/json-report.md).
+pub const SCHEMA: u32 = 1;
+
 /// How a check, checkpoint or task ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    #[default]
     Passed,
     Failed,
     /// An informational check (`gate: false`) that failed.
     Warned,
+    /// Not run for a reason of its own (a needed task failed).
     Skipped,
+    /// Not run, or stopped midway, because the run stopped (`--fail-fast`,
+    /// Ctrl-C, an unusable engine).
+    #[serde(rename = "not_run")]
+    NotRun,
+}
+
+impl Status {
+    /// How reports name it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Passed => "passed",
+            Status::Failed => "failed",
+            Status::Warned => "passed with warnings",
+            Status::Skipped => "skipped",
+            Status::NotRun => "not run",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,6 +65,9 @@ pub struct CheckResult {
     /// Why it was skipped, or how a checkpoint was answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// A checkpoint that passed: who approved it, when, and how.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Arc<Failure>>,
 }
@@ -61,6 +88,21 @@ pub enum RecordValue {
     Float(f64),
     Bool(bool),
     Text(String),
+    /// A map or an array, kept as JSON.
+    Structured(serde_json::Value),
+}
+
+impl RecordValue {
+    /// The value as plain text (a string as it is, anything else as JSON).
+    pub fn text(&self) -> String {
+        match self {
+            RecordValue::Int(i) => i.to_string(),
+            RecordValue::Float(f) => f.to_string(),
+            RecordValue::Bool(b) => b.to_string(),
+            RecordValue::Text(t) => t.clone(),
+            RecordValue::Structured(v) => v.to_string(),
+        }
+    }
 }
 
 /// One task's result.
@@ -96,16 +138,29 @@ impl TaskResult {
     }
 }
 
+/// `--partition`: which part this run was, and what it left to others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PartitionSummary {
+    pub index: usize,
+    pub count: usize,
+    /// Tasks the other partitions run.
+    pub elsewhere: usize,
+}
+
 /// The whole run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
+    /// The version of this document's schema.
+    pub schema: u32,
     pub run_id: String,
     pub scripts: Vec<String>,
     pub passed: usize,
     pub failed: usize,
     pub warned: usize,
     pub skipped: usize,
-    /// Checks left out by `--filter`.
+    /// Checks, checkpoints and tasks not run because the run stopped.
+    pub not_run: usize,
+    /// Checks and checkpoints left out by `--filter` and `--skip`.
     pub filtered: usize,
     #[serde(serialize_with = "seconds")]
     pub duration: Duration,
@@ -118,10 +173,16 @@ pub struct RunSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settled_at: Option<f64>,
     pub interrupted: bool,
+    /// `--fail-fast`: the failure that stopped the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<StoppedBy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<PartitionSummary>,
     #[serde(serialize_with = "exit_code")]
     pub exit: Exit,
     pub tasks: Vec<TaskResult>,
-    /// An error that stopped the run as a whole (an unreachable engine).
+    /// An error of the run as a whole (an unreachable engine, a selection
+    /// that matched nothing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fatal: Option<Arc<Failure>>,
 }

@@ -1,7 +1,9 @@
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
+use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::events::{Event, EventSink};
@@ -9,8 +11,18 @@ use super::execute::{Environment, RunOptions};
 use super::failure::Failure;
 use super::outcome::Record;
 use super::slots::Slots;
-use super::task::{CheckSlot, Task};
+use super::task::{CheckSlot, Deferred, Task};
 use crate::engine::Client;
+
+/// The failure that stopped a run under `--fail-fast`: the first to finish.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoppedBy {
+    pub script: String,
+    pub task: String,
+    /// The check or checkpoint; absent when the task's body failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+}
 
 /// The state of one run, shared by every thread of it.
 pub struct Run {
@@ -25,7 +37,16 @@ pub struct Run {
     sink: EventSink,
     interrupted: Arc<AtomicBool>,
     next_task: AtomicUsize,
-    filtered: AtomicUsize,
+    /// Checks and checkpoints the selection left out: (task id, name).
+    filtered: Mutex<Vec<(usize, String)>>,
+    stopped_by: Mutex<Option<StoppedBy>>,
+    /// `--partition`: tasks declared by the script's top level, started
+    /// when it ends (a chain's partition is known only then).
+    deferred: Mutex<Vec<Deferred>>,
+    /// `--partition`: the partition of every task declared so far, and the
+    /// tasks each partition has.
+    pub(super) partitions: Mutex<(HashMap<String, usize>, Vec<usize>)>,
+    elsewhere: AtomicUsize,
     tasks: Mutex<Vec<Arc<Task>>>,
     checks: Mutex<Vec<Arc<CheckSlot>>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -42,7 +63,6 @@ impl Run {
         Self {
             id: env.engine.run_id().to_owned(),
             slots: Slots::new(options.jobs),
-            options,
             rhai: env.rhai,
             engine: env.engine,
             rt: env.rt,
@@ -50,12 +70,20 @@ impl Run {
             sink: env.sink,
             interrupted: env.interrupted,
             next_task: AtomicUsize::new(0),
-            filtered: AtomicUsize::new(0),
+            filtered: Mutex::new(Vec::new()),
+            stopped_by: Mutex::new(None),
+            deferred: Mutex::new(Vec::new()),
+            partitions: Mutex::new((
+                HashMap::new(),
+                vec![0; options.selection.partition.map_or(1, |p| p.count)],
+            )),
+            elsewhere: AtomicUsize::new(0),
             tasks: Mutex::new(Vec::new()),
             checks: Mutex::new(Vec::new()),
             threads: Mutex::new(Vec::new()),
             fatal: Mutex::new(None),
             prompt: Mutex::new(()),
+            options,
         }
     }
 
@@ -82,6 +110,33 @@ impl Run {
             .rev()
             .find(|t| t.name == name && !t.implicit)
             .cloned()
+    }
+
+    /// Whether a task of that name was declared, here or (`--partition`)
+    /// in another partition, or is waiting for its partition.
+    pub fn is_declared(&self, name: &str) -> bool {
+        self.task_named(name).is_some()
+            || lock(&self.partitions).0.contains_key(name)
+            || lock(&self.deferred).iter().any(|d| d.name == name)
+    }
+
+    /// `--partition`: keeps a task the top level declared until it ends.
+    pub fn defer(&self, task: Deferred) {
+        lock(&self.deferred).push(task);
+    }
+
+    /// `--partition`: the tasks the top level declared, in order.
+    pub fn take_deferred(&self) -> Vec<Deferred> {
+        lock(&self.deferred).drain(..).collect()
+    }
+
+    /// `--partition`: a task another partition runs.
+    pub fn count_elsewhere(&self) {
+        self.elsewhere.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn elsewhere(&self) -> usize {
+        self.elsewhere.load(Ordering::SeqCst)
     }
 
     pub fn add_check(&self, slot: Arc<CheckSlot>) {
@@ -111,20 +166,40 @@ impl Run {
         }
     }
 
-    pub fn count_filtered(&self) {
-        self.filtered.fetch_add(1, Ordering::SeqCst);
+    /// A check or checkpoint the selection left out.
+    pub fn add_filtered(&self, task: usize, name: &str) {
+        lock(&self.filtered).push((task, name.to_owned()));
     }
 
-    pub fn filtered(&self) -> usize {
-        self.filtered.load(Ordering::SeqCst)
+    pub fn filtered(&self) -> Vec<(usize, String)> {
+        lock(&self.filtered).clone()
     }
 
-    /// Whether a task or check name passes `--filter`.
-    pub fn matches_filter(&self, name: &str) -> bool {
-        self.options
-            .filter
-            .as_deref()
-            .is_none_or(|filter| name.contains(filter))
+    /// Whether `--filter`/`--skip` select a check or checkpoint of a task.
+    pub fn selects(&self, task: &Task, check: &str) -> bool {
+        self.options.selection.selects(&task.name, check)
+    }
+
+    /// `--fail-fast`: a gate failed; the first to call this is the cause.
+    pub fn fail_fast(&self, cause: StoppedBy) {
+        {
+            let mut stopped = lock(&self.stopped_by);
+            if stopped.is_none() {
+                *stopped = Some(cause);
+            }
+        }
+        self.cancel.cancel();
+    }
+
+    pub fn stopped_by(&self) -> Option<StoppedBy> {
+        lock(&self.stopped_by).clone()
+    }
+
+    /// Whether `--fail-fast` alone stopped the run (not Ctrl-C, not the
+    /// engine): the script's top level then goes on declaring tasks, so
+    /// that every report lists them as not run.
+    pub fn stopped_by_fail_fast_only(&self) -> bool {
+        self.stopped_by().is_some() && !self.interrupted() && self.fatal().is_none()
     }
 
     /// Ctrl-C: stop everything, and remember why.
@@ -156,14 +231,17 @@ impl Run {
         self.tasks().iter().flat_map(|t| t.records()).collect()
     }
 
-    /// Why a cancelled task or check did not finish.
+    /// Why a task or check did not run, or did not finish: the run
+    /// stopped.
     pub fn stop_reason(&self) -> &'static str {
         if self.interrupted() {
-            "interrupted"
+            "not run (interrupted)"
         } else if self.fatal().is_some() {
-            "the run stopped: the engine could not be used"
+            "not run (the engine could not be used)"
+        } else if self.stopped_by().is_some() {
+            "not run (--fail-fast)"
         } else {
-            "the run stopped after a failure (--fail-fast)"
+            "not run (the run was cancelled)"
         }
     }
 }

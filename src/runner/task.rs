@@ -10,8 +10,9 @@ use super::events::Event;
 use super::failure::{Failure, FailureKind, Subject};
 use super::latch::Latch;
 use super::outcome::{CheckKind, CheckResult, Record, Status, TaskResult};
-use super::run::Run;
+use super::run::{Run, StoppedBy};
 use super::script::Script;
+use crate::approvals::Approval;
 use crate::error::Report;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -34,8 +35,29 @@ pub struct Task {
     records: Mutex<Vec<Record>>,
     error: Mutex<Option<Arc<Failure>>>,
     cleanups: Mutex<Vec<Cleanup>>,
+    /// The tasks it waits for.
+    needs: Mutex<Vec<Arc<Task>>>,
+    /// Images it built or looked up: (name, id).
+    images: Mutex<Vec<(String, String)>>,
     pub done: Latch<Status>,
     pub result: Latch<TaskResult>,
+}
+
+/// `--partition`: a task the top level declared, started when the top
+/// level ends and its chain's partition is known.
+pub struct Deferred {
+    pub name: String,
+    pub needs: Vec<String>,
+    pub call: (usize, usize),
+    pub body: FnPtr,
+}
+
+/// Why a task did not run its body.
+pub enum NotStarted {
+    /// For a reason of its own (a needed task failed).
+    Skipped(String),
+    /// The run stopped.
+    Stopped,
 }
 
 /// A scheduled check or checkpoint; its result is set exactly once.
@@ -92,6 +114,8 @@ impl Task {
             records: Mutex::new(Vec::new()),
             error: Mutex::new(None),
             cleanups: Mutex::new(Vec::new()),
+            needs: Mutex::new(Vec::new()),
+            images: Mutex::new(Vec::new()),
             done: Latch::new(),
             result: Latch::new(),
         });
@@ -120,6 +144,46 @@ impl Task {
 
     pub fn check_count(&self) -> usize {
         lock(&self.checks).len()
+    }
+
+    /// Remembers an image the task built or looked up, for the approvals
+    /// ledger.
+    pub fn used_image(&self, name: &str, id: &str) {
+        let mut images = lock(&self.images);
+        let entry = (name.to_owned(), id.to_owned());
+        if !images.contains(&entry) {
+            images.push(entry);
+        }
+    }
+
+    pub fn images(&self) -> Vec<(String, String)> {
+        lock(&self.images).clone()
+    }
+
+    /// The tasks it needs, directly.
+    pub fn needs(&self) -> Vec<Arc<Task>> {
+        lock(&self.needs).clone()
+    }
+
+    /// Starts the task: reports its earlier result in watch mode, runs it
+    /// here with `--jobs 1` (or when no thread can be started), else on a
+    /// thread of its own.
+    pub fn launch(self: &Arc<Self>, run: &Arc<Run>, needs: Vec<Arc<Task>>, body: FnPtr) {
+        lock(&self.needs).clone_from(&needs);
+        if let Some(earlier) = run.options.keep.get(&self.key()) {
+            return self.keep(run, earlier);
+        }
+        if run.options.jobs > 1 {
+            let (run2, task) = (Arc::clone(run), Arc::clone(self));
+            let (needs2, body2) = (needs.clone(), body.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("task {}", self.name))
+                .spawn(move || task.execute(&run2, &needs2, &body2));
+            if let Ok(handle) = spawned {
+                return run.add_thread(handle);
+            }
+        }
+        self.execute(run, &needs, &body);
     }
 
     /// Registers something to undo when the task ends, whatever the outcome.
@@ -152,14 +216,21 @@ impl Task {
         for need in needs {
             let reason = match need.done.wait(&run.cancel) {
                 Some(Status::Passed | Status::Warned) => continue,
-                Some(Status::Failed) => format!("needs \"{}\", which failed", need.name),
-                Some(Status::Skipped) => format!("needs \"{}\", which was skipped", need.name),
-                None => run.stop_reason().to_owned(),
+                // The run stopped: whatever did not start is not run, the
+                // same however the stop and this wait interleave.
+                _ if run.cancel.is_cancelled() => NotStarted::Stopped,
+                Some(Status::Failed) => {
+                    NotStarted::Skipped(format!("needs \"{}\", which failed", need.name))
+                }
+                Some(Status::Skipped) => {
+                    NotStarted::Skipped(format!("needs \"{}\", which was skipped", need.name))
+                }
+                Some(Status::NotRun) | None => NotStarted::Stopped,
             };
             return self.finish(run, started, Some(reason));
         }
         if run.cancel.is_cancelled() {
-            return self.finish(run, started, Some(run.stop_reason().to_owned()));
+            return self.finish(run, started, Some(NotStarted::Stopped));
         }
         run.emit(&Event::TaskStarted { task: self.id });
         let result = context::enter(self.ctx(run), || {
@@ -217,7 +288,7 @@ impl Task {
     }
 
     /// Waits for the task's checks, runs its cleanups, reports its result.
-    pub fn finish(self: &Arc<Self>, run: &Run, started: Instant, skipped: Option<String>) {
+    pub fn finish(self: &Arc<Self>, run: &Run, started: Instant, not_started: Option<NotStarted>) {
         let never = CancellationToken::new();
         let slots = lock(&self.checks).clone();
         let checks: Vec<CheckResult> = slots.iter().filter_map(|s| s.result.wait(&never)).collect();
@@ -226,18 +297,16 @@ impl Task {
             cleanup();
         }
         let error = lock(&self.error).clone();
-        let stopped = skipped.is_none()
-            && error.is_none()
-            && self.cancel.is_cancelled()
-            && !checks.iter().any(|c| c.status == Status::Failed);
-        let status = if skipped.is_some() || stopped {
-            Status::Skipped
-        } else if error.is_some() || checks.iter().any(|c| c.status == Status::Failed) {
-            Status::Failed
-        } else {
-            Status::Passed
+        let failed = error.is_some() || checks.iter().any(|c| c.status == Status::Failed);
+        let (status, note) = match not_started {
+            Some(NotStarted::Skipped(reason)) => (Status::Skipped, Some(reason)),
+            Some(NotStarted::Stopped) => (Status::NotRun, Some(run.stop_reason().to_owned())),
+            None if failed => (Status::Failed, None),
+            None if self.cancel.is_cancelled() => {
+                (Status::NotRun, Some(run.stop_reason().to_owned()))
+            }
+            None => (Status::Passed, None),
         };
-        let note = skipped.or_else(|| stopped.then(|| run.stop_reason().to_owned()));
         let result = TaskResult {
             id: self.id,
             name: self.name.clone(),
@@ -251,19 +320,27 @@ impl Task {
             checks,
             records: self.records(),
         };
+        // Stop the run before anyone waiting on this task sees it failed.
+        if status == Status::Failed && run.options.fail_fast {
+            run.fail_fast(StoppedBy {
+                script: self.script.file.name.clone(),
+                task: self.name.clone(),
+                check: None,
+            });
+        }
         run.emit(&Event::TaskFinished(result.clone()));
         self.result.set(result);
         self.done.set(status);
-        if status == Status::Failed && run.options.fail_fast {
-            run.cancel.cancel();
-        }
     }
 
     /// Declares a check: runs it now with `--jobs 1`, else on its own thread
     /// once a slot is free.
     pub fn schedule_check(self: &Arc<Self>, run: &Arc<Run>, spec: CheckSpec) {
-        if !run.matches_filter(&spec.name) && !run.matches_filter(&self.name) {
-            run.count_filtered();
+        if !self.in_partition(run) {
+            return;
+        }
+        if !run.selects(self, &spec.name) {
+            run.add_filtered(self.id, &spec.name);
             return;
         }
         let slot = self.add_slot(run, &spec.name, CheckKind::Check, spec.gate, spec.call);
@@ -275,7 +352,7 @@ impl Task {
             .name(format!("check {}", spec.name))
             .spawn(move || {
                 let Some(_slot_guard) = run2.slots.acquire(&task.cancel) else {
-                    return task.skip_check(&run2, &slot2, run2.stop_reason());
+                    return task.stop_check(&run2, &slot2);
                 };
                 task.run_check(&run2, &slot2, &spec);
             });
@@ -314,27 +391,39 @@ impl Task {
         slot
     }
 
+    /// `--partition`: whether the checks of this task run here. A task
+    /// that exists here is in the partition; the checks of a script's top
+    /// level belong to the first partition.
+    pub fn in_partition(&self, run: &Run) -> bool {
+        !self.implicit || run.options.selection.partition.is_none_or(|p| p.index == 1)
+    }
+
+    /// A check or checkpoint that did not run because the run stopped.
+    pub fn stop_check(&self, run: &Run, slot: &CheckSlot) {
+        self.settle(run, slot, Outcome::stopped(run.stop_reason()));
+    }
+
     pub fn skip_check(&self, run: &Run, slot: &CheckSlot, reason: &str) {
         self.settle(
             run,
             slot,
-            Status::Skipped,
-            Duration::ZERO,
-            Some(reason.to_owned()),
-            None,
+            Outcome {
+                status: Status::Skipped,
+                note: Some(reason.to_owned()),
+                ..Outcome::default()
+            },
         );
     }
 
     /// Reports a check's result and wakes whoever waits for it.
-    pub fn settle(
-        &self,
-        run: &Run,
-        slot: &CheckSlot,
-        status: Status,
-        duration: Duration,
-        note: Option<String>,
-        failure: Option<Failure>,
-    ) {
+    pub fn settle(&self, run: &Run, slot: &CheckSlot, outcome: Outcome) {
+        let Outcome {
+            status,
+            duration,
+            note,
+            approval,
+            failure,
+        } = outcome;
         let failure = failure.map(Arc::new);
         if let Some(f) = failure.as_ref().filter(|f| f.kind == FailureKind::Engine) {
             run.set_fatal(Arc::clone(f));
@@ -349,18 +438,23 @@ impl Task {
             duration,
             finished_at: super::outcome::unix_now(),
             note,
+            approval,
             failure,
         };
+        if status == Status::Failed && run.options.fail_fast {
+            run.fail_fast(StoppedBy {
+                script: self.script.file.name.clone(),
+                task: self.name.clone(),
+                check: Some(slot.name.clone()),
+            });
+        }
         run.emit(&Event::CheckFinished(result.clone()));
         slot.result.set(result);
-        if status == Status::Failed && run.options.fail_fast {
-            run.cancel.cancel();
-        }
     }
 
     fn run_check(self: &Arc<Self>, run: &Arc<Run>, slot: &Arc<CheckSlot>, spec: &CheckSpec) {
         if self.cancel.is_cancelled() {
-            return self.skip_check(run, slot, run.stop_reason());
+            return self.stop_check(run, slot);
         }
         run.emit(&Event::CheckStarted {
             task: self.id,
@@ -410,10 +504,10 @@ impl Task {
             return self.settle(
                 run,
                 slot,
-                Status::Skipped,
-                duration,
-                Some(run.stop_reason().into()),
-                None,
+                Outcome {
+                    duration,
+                    ..Outcome::stopped(run.stop_reason())
+                },
             );
         } else {
             match outcome {
@@ -427,7 +521,36 @@ impl Task {
             (Some(_), true) => Status::Failed,
             (Some(_), false) => Status::Warned,
         };
-        self.settle(run, slot, status, duration, None, failure);
+        self.settle(
+            run,
+            slot,
+            Outcome {
+                status,
+                duration,
+                failure,
+                ..Outcome::default()
+            },
+        );
+    }
+}
+
+/// How a check or checkpoint ended, before it becomes a result.
+#[derive(Default)]
+pub struct Outcome {
+    pub status: Status,
+    pub duration: Duration,
+    pub note: Option<String>,
+    pub approval: Option<Approval>,
+    pub failure: Option<Failure>,
+}
+
+impl Outcome {
+    fn stopped(reason: &str) -> Self {
+        Self {
+            status: Status::NotRun,
+            note: Some(reason.to_owned()),
+            ..Self::default()
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Each subcommand has one `execute`, returning the exit code.
 
+mod approvals;
 mod check;
 mod run;
 
@@ -9,8 +10,10 @@ use crate::error::Exit;
 impl Subcommand {
     pub fn execute(&self, common: &CommonConfig) -> Exit {
         match self {
-            Subcommand::Run { scripts } => run::execute(scripts, common),
+            Subcommand::Run { scripts, ci } => run::execute(scripts, common, ci),
             Subcommand::Check { scripts } => check::execute(scripts),
+            Subcommand::ApprovalsVerify { ledger } => approvals::verify(ledger),
+            Subcommand::ApprovalsList { ledger } => approvals::list(ledger),
             Subcommand::Watch { scripts, options } => {
                 crate::watch::execute(scripts, common, options)
             }

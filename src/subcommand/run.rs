@@ -5,15 +5,16 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use super::compile_all;
-use crate::cli::CommonConfig;
+use crate::cli::{CiConfig, CommonConfig};
 use crate::engine::Client;
 use crate::error::{render_error, Exit};
 use crate::host::new_engine;
 use crate::report;
-use crate::runner::{self, Environment, EventSink, RunOptions};
+use crate::report::Reporter;
+use crate::runner::{self, Environment, EventSink};
 
 /// `shakedown run`: compile, run against the engine, report.
-pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
+pub fn execute(scripts: &[PathBuf], common: &CommonConfig, ci: &CiConfig) -> Exit {
     let rhai = Arc::new(new_engine());
     let Some(compiled) = compile_all(&rhai, scripts) else {
         return Exit::Usage;
@@ -43,19 +44,15 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
             }
         });
     }
-    let mut reporter = report::for_format(common.format);
-    let sink = EventSink::new(move |event| reporter.report(event));
-    let options = RunOptions {
-        jobs: common.jobs,
-        fail_fast: common.fail_fast,
-        approve: common.approve,
-        filter: common.filter.clone(),
-        vars: common.vars.clone(),
-        allow_paths: common.allow_paths.clone(),
-        keep: Arc::default(),
-        trigger: None,
-        settled_at: None,
+    let (mut reporter, write_errors) = match report::for_run(common.format, ci) {
+        Ok(reporters) => reporters,
+        Err(err) => {
+            render_error(&err, None);
+            return Exit::Usage;
+        }
     };
+    let sink = EventSink::new(move |event| reporter.report(event));
+    let options = common.run_options();
     let env = Environment {
         rhai,
         engine,
@@ -66,5 +63,13 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
     };
     let (_, summary) = runner::execute(&compiled, options, env);
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
-    summary.exit
+    let unwritten = write_errors.take();
+    for err in &unwritten {
+        render_error(err, None);
+    }
+    if unwritten.is_empty() {
+        summary.exit
+    } else {
+        summary.exit.max(Exit::Usage)
+    }
 }

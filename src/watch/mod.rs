@@ -34,7 +34,7 @@ pub struct WatchOptions {
 
 enum Msg {
     Changed(Batch),
-    RunDone(RunSummary),
+    RunDone(Box<RunSummary>),
     Interrupt,
 }
 
@@ -222,15 +222,10 @@ impl Session<'_> {
             lock(&graph).observe(event);
         });
         let options = RunOptions {
-            jobs: self.common.jobs,
-            fail_fast: self.common.fail_fast,
-            approve: self.common.approve,
-            filter: self.common.filter.clone(),
-            vars: self.common.vars.clone(),
-            allow_paths: self.common.allow_paths.clone(),
             keep: Arc::new(keep),
             trigger: Some(trigger),
             settled_at,
+            ..self.common.run_options()
         };
         let env = Environment {
             rhai: Arc::clone(&self.rhai),
@@ -243,13 +238,13 @@ impl Session<'_> {
         let tx = self.tx.clone();
         let run = std::thread::spawn(move || {
             let (_, summary) = runner::execute(&scripts, options, env);
-            let _ = tx.send(Msg::RunDone(summary));
+            let _ = tx.send(Msg::RunDone(Box::new(summary)));
         });
         let mut pending: Option<Affected> = None;
         let mut quitting = false;
         let summary = loop {
             match self.rx.recv() {
-                Ok(Msg::RunDone(summary)) => break summary,
+                Ok(Msg::RunDone(summary)) => break *summary,
                 Ok(Msg::Changed(batch)) => {
                     let affected = self.affected(&batch);
                     if !affected.is_empty() {
@@ -283,7 +278,7 @@ impl Session<'_> {
                 continue;
             }
             let key = (task.script.clone(), task.name.clone());
-            if cancelled && task.status == Status::Skipped {
+            if cancelled && matches!(task.status, Status::Skipped | Status::NotRun) {
                 self.last.remove(&key); // stopped midway: must rerun
             } else {
                 self.last.insert(key, task.clone());
