@@ -133,14 +133,24 @@ fn a_checkpoint_without_a_terminal_fails_and_says_how_to_approve() {
     );
     insta::assert_snapshot!(
         "checkpoint_no_terminal",
-        shakedown(&["run", "tests/fixtures/checkpoint.rhai"]).diagnostics()
+        shakedown(&[
+            "run",
+            "tests/fixtures/checkpoint.rhai",
+            "--approvals",
+            "target/no-such-dir/approvals.jsonl"
+        ])
+        .diagnostics()
     );
 
     let (approved, json) = shakedown_json(&["run", "tests/fixtures/checkpoint.rhai", "--approve"]);
     assert_eq(approved.code, 0, &approved.stderr);
-    assert_eq!(
-        check(&json, "Review the results")["note"],
-        "approved with --approve"
+    let checkpoint = check(&json, "Review the results");
+    assert_eq!(checkpoint["approval"]["how"], "flag", "{checkpoint:#}");
+    assert!(
+        checkpoint["note"]
+            .as_str()
+            .is_some_and(|n| n.ends_with("(with --approve)")),
+        "{checkpoint:#}"
     );
 }
 

@@ -51,17 +51,34 @@ fn results_are_reported_in_declaration_order_whatever_finishes_first() {
 }
 
 #[test]
-fn fail_fast_stops_at_the_first_failure() {
+fn fail_fast_stops_at_the_first_failure_and_reports_what_did_not_run() {
     let (ran, json) = shakedown_json(&["run", "--fail-fast", "tests/fixtures/fail-fast.rhai"]);
     assert_eq!(ran.code, 1, "{}", ran.stderr);
     assert_eq!(json["passed"], 0, "nothing after the failure ran: {json:#}");
-    // The top level may be stopped before it declares "second"; if it was
-    // declared, it is reported as skipped.
-    let second = json["tasks"]
-        .as_array()
-        .and_then(|tasks| tasks.iter().find(|t| t["name"] == "second"));
-    if let Some(second) = second {
-        assert_eq!(second["status"], "skipped");
+    assert_eq!(
+        json["stopped_by"],
+        serde_json::json!({"script": "tests/fixtures/fail-fast.rhai", "task": "first", "check": "fails"})
+    );
+    // The top level goes on declaring after the stop: every task is there.
+    for name in ["second", "third"] {
+        assert_eq!(task(&json, name)["status"], "not_run", "{json:#}");
+        assert_eq!(task(&json, name)["note"], "not run (--fail-fast)");
+    }
+    // A check its task's body had declared when the run stopped is not run
+    // (the body itself is stopped, so it may not have got that far).
+    let first = task(&json, "first")["checks"].as_array().cloned().unwrap_or_default();
+    assert!(
+        first.iter().all(|c| c["name"] == "fails" || c["status"] == "not_run"),
+        "{json:#}"
+    );
+    assert!(json["not_run"].as_u64() >= Some(2), "{json:#}");
+    let human = common::shakedown(&["run", "--fail-fast", "tests/fixtures/fail-fast.rhai"]);
+    for line in [
+        "▸ second  not run",
+        "  not run (--fail-fast)",
+        "stopped after \"first › fails\" failed (--fail-fast)",
+    ] {
+        assert!(human.stdout.contains(line), "no {line:?} in:\n{}", human.stdout);
     }
     let (ran, json) = shakedown_json(&["run", "tests/fixtures/needs-failed.rhai"]);
     assert_eq!(ran.code, 1);
@@ -106,7 +123,7 @@ fn the_json_report_has_tasks_checks_records_and_checkpoints() {
     );
     let checkpoint = &task(&json, "verify build results")["checks"][0];
     assert_eq!(checkpoint["kind"], "checkpoint");
-    assert_eq!(checkpoint["note"], "approved with --approve");
+    assert_eq!(checkpoint["approval"]["how"], "flag", "{checkpoint:#}");
     let informational = check(&json, "size under 8 GB");
     assert_eq!(informational["gate"], false);
 }

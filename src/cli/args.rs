@@ -108,7 +108,7 @@ pub struct CommonArgs {
 
     /// The approvals ledger checkpoints append to and, with no terminal,
     /// reuse approvals from (default: .shakedown/approvals.jsonl).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", env = "SHAKEDOWN_APPROVALS")]
     pub approvals: Option<PathBuf>,
 
     /// A value for the script's `vars` map; repeatable.

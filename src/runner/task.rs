@@ -39,6 +39,8 @@ pub struct Task {
     needs: Mutex<Vec<Arc<Task>>>,
     /// Images it built or looked up: (name, id).
     images: Mutex<Vec<(String, String)>>,
+    /// The run stopped it in the middle of its body.
+    cut_short: AtomicBool,
     pub done: Latch<Status>,
     pub result: Latch<TaskResult>,
 }
@@ -116,6 +118,7 @@ impl Task {
             cleanups: Mutex::new(Vec::new()),
             needs: Mutex::new(Vec::new()),
             images: Mutex::new(Vec::new()),
+            cut_short: AtomicBool::new(false),
             done: Latch::new(),
             result: Latch::new(),
         });
@@ -268,7 +271,9 @@ impl Task {
         if self.cancel.is_cancelled()
             && matches!(err.unwrap_inner(), rhai::EvalAltResult::ErrorTerminated(..))
         {
-            return; // stopped, not failed; the task is reported as skipped
+            // Stopped, not failed: the task is reported as not run.
+            self.cut_short.store(true, Ordering::SeqCst);
+            return;
         }
         let what = if self.implicit {
             format!("script {}", self.script.file.name)
@@ -282,6 +287,7 @@ impl Task {
         };
         let failure = Failure::from_eval(err, &self.script.file, &subject);
         if failure.kind == FailureKind::Cancelled && self.cancel.is_cancelled() {
+            self.cut_short.store(true, Ordering::SeqCst);
             return;
         }
         self.set_error(run, failure);
@@ -302,7 +308,9 @@ impl Task {
             Some(NotStarted::Skipped(reason)) => (Status::Skipped, Some(reason)),
             Some(NotStarted::Stopped) => (Status::NotRun, Some(run.stop_reason().to_owned())),
             None if failed => (Status::Failed, None),
-            None if self.cancel.is_cancelled() => {
+            None if self.cut_short.load(Ordering::SeqCst)
+                || checks.iter().any(|c| c.status == Status::NotRun) =>
+            {
                 (Status::NotRun, Some(run.stop_reason().to_owned()))
             }
             None => (Status::Passed, None),

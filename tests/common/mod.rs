@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 pub struct Ran {
@@ -45,6 +46,17 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A ledger path of its own for each command, so that runs with
+/// checkpoints never write into the repository and never share a ledger.
+fn scratch_ledger() -> std::path::PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    std::env::temp_dir().join(format!(
+        "shakedown-test-{}-{}/approvals.jsonl",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ))
+}
+
 pub fn command(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_shakedown"));
     cmd.args(args)
@@ -52,6 +64,9 @@ pub fn command(args: &[&str]) -> Command {
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .env_remove("DOCKER_HOST")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env("SHAKEDOWN_APPROVALS", scratch_ledger())
         .stdin(Stdio::null());
     cmd
 }
