@@ -66,9 +66,14 @@ fn fail_fast_stops_at_the_first_failure_and_reports_what_did_not_run() {
     }
     // A check its task's body had declared when the run stopped is not run
     // (the body itself is stopped, so it may not have got that far).
-    let first = task(&json, "first")["checks"].as_array().cloned().unwrap_or_default();
+    let first = task(&json, "first")["checks"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert!(
-        first.iter().all(|c| c["name"] == "fails" || c["status"] == "not_run"),
+        first
+            .iter()
+            .all(|c| c["name"] == "fails" || c["status"] == "not_run"),
         "{json:#}"
     );
     assert!(json["not_run"].as_u64() >= Some(2), "{json:#}");
@@ -78,7 +83,11 @@ fn fail_fast_stops_at_the_first_failure_and_reports_what_did_not_run() {
         "  not run (--fail-fast)",
         "stopped after \"first › fails\" failed (--fail-fast)",
     ] {
-        assert!(human.stdout.contains(line), "no {line:?} in:\n{}", human.stdout);
+        assert!(
+            human.stdout.contains(line),
+            "no {line:?} in:\n{}",
+            human.stdout
+        );
     }
     let (ran, json) = shakedown_json(&["run", "tests/fixtures/needs-failed.rhai"]);
     assert_eq!(ran.code, 1);

@@ -117,7 +117,7 @@ fn case(check: &CheckResult, classname: &str) -> TestCase {
         CheckKind::Checkpoint => format!("checkpoint: {}", check.name),
     };
     let mut case = match (&check.failure, check.status) {
-        (Some(failure), Status::Failed) => return failed_case(&name, classname, failure),
+        (Some(failure), Status::Failed) => failed_case(&name, classname, failure),
         (_, Status::Skipped | Status::NotRun) => {
             let mut status = TestCaseStatus::skipped();
             status.set_message(

@@ -259,15 +259,20 @@ fn nothing_selected(run: &Run, tasks: &[TaskResult]) -> Option<Arc<super::Failur
     let filtered = run.filtered();
     let names: Vec<Names> = tasks
         .iter()
-        .map(|t| Names {
-            task: t.name.clone(),
-            checks: filtered
+        .map(|t| {
+            let checks: Vec<String> = filtered
                 .iter()
                 .filter(|(task, _)| *task == t.id)
                 .map(|(_, name)| name.clone())
-                .collect(),
+                .collect();
+            (t, checks)
         })
-        .filter(|n| !n.checks.is_empty() || !tasks.iter().any(|t| t.name == n.task && t.implicit))
+        // A script's top level is a task only when it has checks.
+        .filter(|(t, checks)| !t.implicit || !checks.is_empty())
+        .map(|(t, checks)| Names {
+            task: t.name.clone(),
+            checks,
+        })
         .collect();
     Some(Arc::new(selection.nothing_selected(&names)))
 }
