@@ -10,7 +10,8 @@ use crate::runner::{Record, RecordValue};
 pub const MODULE: ApiModule = ApiModule {
     title: "Records",
     intro: "Figures for the report: shown under their task, listed at a checkpoint, and kept in \
-the JSON report. An integer whose name mentions `size` or `bytes` is shown in kB/MB/GB.",
+the JSON report (a map or an array stays a JSON object or array) and the JUnit report's \
+properties. An integer whose name mentions `size` or `bytes` is shown in kB/MB/GB.",
     register,
 };
 

@@ -54,7 +54,7 @@ fn register(engine: &mut Engine) {
         );
     FuncRegistration::new("approve")
         .with_params_info(["message: &str", "()"])
-        .with_comments(["/// A blocking human checkpoint. Waits for every check scheduled before it, shows their\n/// results, then asks: on a terminal the person types `approved` (anything else rejects and\n/// is recorded as the reason); `--approve` approves without asking; with neither, it fails.\n/// A rejected checkpoint fails the run and ends the task's body."])
+        .with_comments(["/// A blocking human checkpoint. Waits for every check scheduled before it, shows their\n/// results, then asks: on a terminal the person types `approved` (anything else rejects and\n/// is recorded as the reason); `--approve` approves without asking. With neither (CI), it\n/// passes when the approvals ledger holds a person's approval of the same message for the\n/// same image ids, and fails otherwise, naming an image whose id changed. Every decision is\n/// appended to the ledger. A rejected checkpoint fails the run and ends the task's body."])
         .register_into_engine(engine, |call: NativeCallContext, message: &str| approve(&call, message));
 }
 
