@@ -48,13 +48,9 @@ pub struct ImageRef {
     pub id: String,
 }
 
-/// An entry as written: one line of the ledger.
+/// What a checkpoint decided, as the ledger records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    /// 1 for the first entry, then one more each line.
-    pub seq: u64,
-    /// The `hash` of the entry before it; `null` for the first.
-    pub prev: Option<String>,
+pub struct Decided {
     /// When, in UTC (RFC 3339, seconds).
     pub at: String,
     pub decision: Decision,
@@ -73,24 +69,28 @@ pub struct Entry {
     /// `how: "ledger"`: the `seq` of the approval reused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reused: Option<u64>,
+}
+
+/// An entry as written: one line of the ledger, a decision chained to the
+/// entry before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// 1 for the first entry, then one more each line.
+    pub seq: u64,
+    /// The `hash` of the entry before it; `null` for the first.
+    pub prev: Option<String>,
+    #[serde(flatten)]
+    pub decided: Decided,
     /// The sha256 of this entry without its `hash` (keys sorted, compact).
     pub hash: String,
 }
 
-/// What a checkpoint hands the ledger; it adds `seq`, `prev`, `hash`.
-#[derive(Debug, Clone)]
-pub struct Draft {
-    pub at: String,
-    pub decision: Decision,
-    pub how: How,
-    pub reason: Option<String>,
-    pub by: Who,
-    pub message: String,
-    pub script: String,
-    pub task: String,
-    pub reviewed: Reviewed,
-    pub images: Vec<ImageRef>,
-    pub reused: Option<u64>,
+impl std::ops::Deref for Entry {
+    type Target = Decided;
+
+    fn deref(&self) -> &Decided {
+        &self.decided
+    }
 }
 
 /// Who approved a checkpoint that passed, when and how: what reports show.

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use super::entry::{Draft, Entry};
+use super::entry::{Decided, Entry};
 
 /// Appends within this process happen one at a time.
 static APPEND: Mutex<()> = Mutex::new(());
@@ -164,24 +164,14 @@ impl Ledger {
 
     /// Appends an entry after the last one, chained to it. The chain is
     /// checked first: nothing is added to a ledger that is not intact.
-    pub fn append(&self, draft: Draft) -> Result<Entry, LedgerError> {
+    pub fn append(&self, decided: Decided) -> Result<Entry, LedgerError> {
         let _one_at_a_time = APPEND.lock().unwrap_or_else(PoisonError::into_inner);
         let entries = self.read()?;
         let last = entries.last();
         let mut entry = Entry {
             seq: last.map_or(1, |e| e.seq + 1),
             prev: last.map(|e| e.hash.clone()),
-            at: draft.at,
-            decision: draft.decision,
-            how: draft.how,
-            reason: draft.reason,
-            by: draft.by,
-            message: draft.message,
-            script: draft.script,
-            task: draft.task,
-            reviewed: draft.reviewed,
-            images: draft.images,
-            reused: draft.reused,
+            decided,
             hash: String::new(),
         };
         let line = seal(&mut entry);
@@ -254,8 +244,8 @@ mod tests {
     use super::*;
     use crate::approvals::{Decision, How, ImageRef, Reviewed, Who};
 
-    fn draft(message: &str) -> Draft {
-        Draft {
+    fn draft(message: &str) -> Decided {
+        Decided {
             at: "2026-11-28T10:02:00Z".into(),
             decision: Decision::Approved,
             how: How::Terminal,

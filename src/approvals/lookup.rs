@@ -103,7 +103,7 @@ fn changes(approved: &[ImageRef], now: &[ImageRef]) -> Vec<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::approvals::{Reviewed, Who};
+    use crate::approvals::{Decided, Reviewed, Who};
 
     fn image(name: &str, id: &str) -> ImageRef {
         ImageRef {
@@ -116,20 +116,22 @@ mod tests {
         Entry {
             seq,
             prev: None,
-            at: "2026-11-28T10:02:00Z".into(),
-            decision,
-            how,
-            reason: None,
-            by: Who {
-                user: "ana".into(),
-                git_name: None,
+            decided: Decided {
+                at: "2026-11-28T10:02:00Z".into(),
+                decision,
+                how,
+                reason: None,
+                by: Who {
+                    user: "ana".into(),
+                    git_name: None,
+                },
+                message: "Review".into(),
+                script: "demo.rhai".into(),
+                task: "sign off".into(),
+                reviewed: Reviewed::default(),
+                images,
+                reused: None,
             },
-            message: "Review".into(),
-            script: "demo.rhai".into(),
-            task: "sign off".into(),
-            reviewed: Reviewed::default(),
-            images,
-            reused: None,
             hash: format!("h{seq}"),
         }
     }

@@ -8,7 +8,9 @@ mod ledger;
 mod lookup;
 mod who;
 
-pub use entry::{human_time, now, Approval, Decision, Draft, Entry, How, ImageRef, Reviewed, Who};
+pub use entry::{
+    human_time, now, Approval, Decided, Decision, Entry, How, ImageRef, Reviewed, Who,
+};
 pub use ledger::{Ledger, LedgerError};
 pub use lookup::{lookup, Change, Lookup};
 pub use who::current as current_user;

@@ -9,7 +9,7 @@ use super::outcome::{CheckKind, CheckResult, Status};
 use super::run::Run;
 use super::task::{Outcome, Task};
 use crate::approvals::{
-    self, current_user, Approval, Change, Decision, Draft, Entry, How, ImageRef, Ledger,
+    self, current_user, Approval, Change, Decided, Decision, Entry, How, ImageRef, Ledger,
     LedgerError, Lookup, Reviewed,
 };
 use crate::cli::ApproveMode;
@@ -256,7 +256,7 @@ impl Record<'_> {
             ),
             _ => return None,
         };
-        let draft = Draft {
+        let decided = Decided {
             at: approvals::now(),
             decision,
             how,
@@ -269,7 +269,7 @@ impl Record<'_> {
             images: self.images.to_vec(),
             reused,
         };
-        Some(self.ledger.append(draft))
+        Some(self.ledger.append(decided))
     }
 }
 
