@@ -108,7 +108,12 @@ pub struct CommonArgs {
 
     /// The approvals ledger checkpoints append to and, with no terminal,
     /// reuse approvals from (default: .shakedown/approvals.jsonl).
-    #[arg(long, value_name = "PATH", env = "SHAKEDOWN_APPROVALS")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "SHAKEDOWN_APPROVALS",
+        hide_env_values = true
+    )]
     pub approvals: Option<PathBuf>,
 
     /// A value for the script's `vars` map; repeatable.
