@@ -242,3 +242,22 @@ fn with_json_on_a_terminal_the_prompt_goes_to_the_terminal_not_the_document() {
     );
     assert!(Path::new(&ledger).exists());
 }
+
+#[test]
+fn verify_names_the_first_bad_entry_of_a_tampered_ledger() {
+    // Three approvals, then someone rewrote who gave the second.
+    let ran = shakedown(&[
+        "approvals",
+        "verify",
+        "tests/fixtures/ledgers/tampered.jsonl",
+    ]);
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    insta::assert_snapshot!("tampered_ledger", ran.stderr);
+    let ran = shakedown(&["approvals", "verify", "tests/fixtures/ledgers/none.jsonl"]);
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("shakedown::approvals::missing"),
+        "{}",
+        ran.stderr
+    );
+}

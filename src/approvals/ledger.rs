@@ -64,8 +64,10 @@ pub enum LedgerError {
         problem: String,
         #[source_code]
         src: NamedSource<String>,
-        #[label("entry {line}")]
+        #[label("{what}")]
         at: SourceSpan,
+        /// What the label says of the field.
+        what: String,
     },
 }
 
@@ -114,26 +116,39 @@ impl Ledger {
         }
         for (index, line) in body.split('\n').enumerate() {
             let number = index + 1;
-            let bad = |problem: String| LedgerError::Tampered {
-                path: self.name(),
-                line: number,
-                problem,
-                src: NamedSource::new(self.name(), text.to_owned()),
-                at: (offset, line.len().max(1).min(text.len() - offset)).into(),
+            // The label goes on the field that is wrong (the whole line
+            // when it is not an entry at all).
+            let bad = |field: Option<(&str, &str)>, problem: String| {
+                let (what, field) = match field {
+                    Some((key, what)) => (format!("entry {number}: {what}"), Some(key)),
+                    None => (format!("entry {number}"), None),
+                };
+                let (start, len) = field
+                    .and_then(|key| field_span(line, key))
+                    .unwrap_or((0, line.len()));
+                LedgerError::Tampered {
+                    path: self.name(),
+                    line: number,
+                    problem,
+                    src: NamedSource::new(self.name(), text.to_owned()),
+                    at: (offset + start, len.max(1).min(text.len() - offset - start)).into(),
+                    what,
+                }
             };
             let value: Value = serde_json::from_str(line)
-                .map_err(|err| bad(format!("is not a JSON object ({err})")))?;
+                .map_err(|err| bad(None, format!("is not a JSON object ({err})")))?;
             let stated = value
                 .get("hash")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             if stated != hash_of(&value) {
                 return Err(bad(
-                    "was edited: its content does not match its hash".to_owned()
+                    Some(("hash", "not the hash of this line")),
+                    "was edited: its content does not match its hash".to_owned(),
                 ));
             }
             let entry: Entry = serde_json::from_value(value)
-                .map_err(|err| bad(format!("is not a ledger entry ({err})")))?;
+                .map_err(|err| bad(None, format!("is not a ledger entry ({err})")))?;
             let expected = entries.last().map_or(1, |e| e.seq + 1);
             if entry.seq != expected {
                 let problem = if entry.seq > expected {
@@ -147,14 +162,17 @@ impl Ledger {
                         entry.seq
                     )
                 };
-                return Err(bad(problem));
+                return Err(bad(Some(("seq", "out of place")), problem));
             }
             let before = entries.last().map(|e| e.hash.clone());
             if entry.prev != before {
-                return Err(bad(format!(
+                return Err(bad(
+                    Some(("prev", "not the hash of the entry before")),
+                    format!(
                     "does not follow entry {}: its prev is not that entry's hash (an entry was edited, removed or moved)",
                     number - 1
-                )));
+                ),
+                ));
             }
             entries.push(entry);
             offset += line.len() + 1;
@@ -199,6 +217,20 @@ impl Ledger {
         file.flush().map_err(unwritable)?;
         Ok(entry)
     }
+}
+
+/// Where `"key":value` is in a line as the ledger writes it (compact):
+/// (start, length).
+fn field_span(line: &str, key: &str) -> Option<(usize, usize)> {
+    let start = line.find(&format!("\"{key}\":"))?;
+    let value = start + key.len() + 3;
+    let rest = &line[value..];
+    let len = if let Some(text) = rest.strip_prefix('"') {
+        text.find('"').map_or(rest.len(), |end| end + 2)
+    } else {
+        rest.find([',', '}']).unwrap_or(rest.len())
+    };
+    Some((start, value - start + len))
 }
 
 /// Sets the entry's hash and returns its line.
@@ -287,6 +319,16 @@ mod tests {
             Err(LedgerError::Tampered { line, problem, .. }) => (line, problem),
             other => panic!("not detected: {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_label_goes_on_the_field() {
+        let line = r#"{"hash":"ab12","prev":null,"seq":3}"#;
+        let at = |key| field_span(line, key).map(|(s, l)| &line[s..s + l]);
+        assert_eq!(at("hash"), Some(r#""hash":"ab12""#));
+        assert_eq!(at("prev"), Some(r#""prev":null"#));
+        assert_eq!(at("seq"), Some(r#""seq":3"#));
+        assert_eq!(at("nope"), None);
     }
 
     #[test]
