@@ -24,7 +24,7 @@ fn assert_valid_junit(path: &Path) {
         .arg(path)
         .current_dir(common::root())
         .output()
-        .expect("xmllint runs (bash .ci/install-tools.sh installs it)");
+        .expect("xmllint runs (bash tests/setup.sh installs it, and the schema)");
     assert!(
         out.status.success(),
         "{} does not validate:\n{}\n{}",
