@@ -1,5 +1,6 @@
 //! What each task read (its builds' contexts and Dockerfiles) and what it
-//! needs, learnt from run events; and which tasks a change of files affects.
+//! needs, learnt from run events, and the modules each script imports; and
+//! which tasks a change of files affects.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -14,6 +15,9 @@ pub struct BuildInput {
     pub context: PathBuf,
     pub dockerfile: PathBuf,
     ignore: DockerIgnore,
+    /// What it sent (slash paths relative to the context), so that the
+    /// removal of one counts and a file that came and went unsent does not.
+    sent: BTreeSet<String>,
 }
 
 impl BuildInput {
@@ -23,14 +27,23 @@ impl BuildInput {
             ignore.keep(&slash(rel));
         }
         ignore.keep(".dockerignore");
+        let sent = BuildContext::new(&context, &dockerfile)
+            .and_then(|c| c.entries())
+            .map(|entries| entries.into_iter().map(|e| e.path).collect())
+            .unwrap_or_default();
         Self {
             context,
             dockerfile,
             ignore,
+            sent,
         }
     }
 
-    /// Whether a change of `path` changes what this build sends.
+    /// Whether a change of `path` changes what this build sends: its
+    /// Dockerfile, its `.dockerignore`, or a file `.dockerignore` lets
+    /// through that is there now (a new file is sent next time) or was sent
+    /// (its removal counts). An editor's temporary file that was renamed
+    /// away before anyone asks changed nothing.
     pub fn is_affected_by(&self, path: &Path) -> bool {
         if path == self.dockerfile {
             return true;
@@ -42,7 +55,10 @@ impl BuildInput {
         if rel.is_empty() || rel == ".git" || rel.starts_with(".git/") {
             return false;
         }
-        rel == ".dockerignore" || !self.ignore.is_excluded(&rel)
+        if rel != ".dockerignore" && self.ignore.is_excluded(&rel) {
+            return false;
+        }
+        self.sent.contains(&rel) || path.symlink_metadata().is_ok()
     }
 
     /// The directories to watch so that every file this build sends, and
@@ -92,13 +108,17 @@ pub struct Graph {
     tasks: HashMap<TaskKey, TaskInputs>,
     /// This run: task id → key, and what the task read so far.
     current: HashMap<usize, (TaskKey, TaskInputs)>,
+    /// Module files (absolute) → the scripts that import them.
+    modules: HashMap<PathBuf, BTreeSet<String>>,
 }
 
 /// What a batch of changed files means for the next run.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Affected {
-    /// Scripts that changed: all their tasks rerun.
+    /// Scripts that changed, or whose modules did: all their tasks rerun.
     pub scripts: BTreeSet<String>,
+    /// Imported modules that changed (the engine must load them anew).
+    pub modules: BTreeSet<PathBuf>,
     /// Tasks whose builds read a changed file.
     pub tasks: BTreeSet<TaskKey>,
     /// The changed files that mattered.
@@ -114,6 +134,7 @@ impl Affected {
 
     pub fn merge(&mut self, other: Affected) {
         self.scripts.extend(other.scripts);
+        self.modules.extend(other.modules);
         self.tasks.extend(other.tasks);
         self.files.extend(other.files);
         self.settled_at = match (self.settled_at, other.settled_at) {
@@ -167,6 +188,38 @@ impl Graph {
         }
     }
 
+    /// Records the modules a script imports (absolute paths), replacing
+    /// what it imported before.
+    pub fn set_imports(&mut self, script: &str, modules: &BTreeSet<PathBuf>) {
+        for importers in self.modules.values_mut() {
+            importers.remove(script);
+        }
+        self.modules.retain(|_, importers| !importers.is_empty());
+        for module in modules {
+            self.modules
+                .entry(module.clone())
+                .or_default()
+                .insert(script.to_owned());
+        }
+    }
+
+    /// Whether a change of `path` affects anything: a script, a module one
+    /// imports, or a build of this run or of an earlier one.
+    pub fn affects(&self, path: &Path, scripts: &[(PathBuf, String)]) -> bool {
+        scripts.iter().any(|(p, _)| p == path)
+            || self.modules.contains_key(path)
+            || self.builds().any(|(_, b)| b.is_affected_by(path))
+    }
+
+    /// Every build known, with its task: earlier runs' and this run's.
+    fn builds(&self) -> impl Iterator<Item = (&TaskKey, &BuildInput)> {
+        let earlier = self.tasks.iter();
+        let now = self.current.values().map(|(key, inputs)| (key, inputs));
+        earlier
+            .chain(now)
+            .flat_map(|(key, inputs)| inputs.builds.iter().map(move |b| (key, b)))
+    }
+
     /// Which tasks and scripts the changed files affect. `scripts` maps
     /// each script's absolute path to its name.
     pub fn affected(&self, changed: &BTreeSet<PathBuf>, scripts: &[(PathBuf, String)]) -> Affected {
@@ -176,8 +229,13 @@ impl Graph {
                 affected.scripts.insert(name.clone());
                 affected.files.insert(path.clone());
             }
-            for (key, inputs) in &self.tasks {
-                if inputs.builds.iter().any(|b| b.is_affected_by(path)) {
+            if let Some(importers) = self.modules.get(path) {
+                affected.scripts.extend(importers.iter().cloned());
+                affected.modules.insert(path.clone());
+                affected.files.insert(path.clone());
+            }
+            for (key, build) in self.builds() {
+                if build.is_affected_by(path) {
                     affected.tasks.insert(key.clone());
                     affected.files.insert(path.clone());
                 }
@@ -216,11 +274,14 @@ impl Graph {
         }
     }
 
-    /// Every directory to watch: the scripts' and every build's.
+    /// Every directory to watch: the scripts' and their modules', and
+    /// every build's.
     pub fn watch_dirs(&self, scripts: &[(PathBuf, String)]) -> BTreeSet<PathBuf> {
         let mut dirs: BTreeSet<PathBuf> = scripts
             .iter()
-            .filter_map(|(p, _)| p.parent().map(Path::to_owned))
+            .map(|(p, _)| p)
+            .chain(self.modules.keys())
+            .filter_map(|p| p.parent().map(Path::to_owned))
             .collect();
         for inputs in self.tasks.values() {
             for build in &inputs.builds {
@@ -320,8 +381,63 @@ mod tests {
     #[test]
     fn new_files_in_the_context_count() {
         let (dir, graph) = demo();
-        let affected = graph.affected(&changed(&[dir.path().join("docker/models/new.dat")]), &[]);
+        let new = dir.path().join("docker/models/new.dat");
+        std::fs::write(&new, "n").unwrap();
+        let affected = graph.affected(&changed(&[new]), &[]);
         assert_eq!(affected.tasks.len(), 2);
+    }
+
+    #[test]
+    fn a_removed_file_counts_when_it_was_sent_and_a_vanished_temp_file_does_not() {
+        let (dir, graph) = demo();
+        let sent = dir.path().join("docker/models/m.dat");
+        std::fs::remove_file(&sent).unwrap();
+        assert_eq!(graph.affected(&changed(&[sent]), &[]).tasks.len(), 2);
+        // `sed -i` wrote it and renamed it over another file: gone, never sent.
+        let temp = dir.path().join("docker/models/sedaUELZy");
+        assert!(graph.affected(&changed(&[temp]), &[]).is_empty());
+    }
+
+    #[test]
+    fn a_build_of_the_running_run_counts_before_its_task_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM x\n").unwrap();
+        let mut graph = Graph::default();
+        declared(&mut graph, 1, "cpu", &[]);
+        graph.observe(&Event::BuildRead {
+            task: 1,
+            context: dir.path().to_owned(),
+            dockerfile: dir.path().join("Dockerfile"),
+        });
+        let dockerfile = dir.path().join("Dockerfile");
+        assert!(graph.affects(&dockerfile, &[]));
+        assert_eq!(
+            graph.affected(&changed(&[dockerfile]), &[]).tasks,
+            BTreeSet::from([key("cpu")])
+        );
+    }
+
+    #[test]
+    fn a_module_change_reruns_the_scripts_that_import_it() {
+        let (dir, mut graph) = demo();
+        let module = dir.path().join("lib/checks.rhai");
+        graph.set_imports("demo.rhai", &BTreeSet::from([module.clone()]));
+        assert!(graph.affects(&module, &[]));
+        let affected = graph.affected(&changed(std::slice::from_ref(&module)), &[]);
+        assert_eq!(affected.scripts, BTreeSet::from(["demo.rhai".to_owned()]));
+        assert_eq!(affected.modules, BTreeSet::from([module.clone()]));
+        assert!(graph.watch_dirs(&[]).contains(&dir.path().join("lib")));
+        graph.set_imports("demo.rhai", &BTreeSet::new());
+        assert!(!graph.affects(&module, &[]));
+    }
+
+    #[test]
+    fn reads_of_nothing_relevant_are_not_relevant() {
+        let (dir, graph) = demo();
+        std::fs::write(dir.path().join("server.log"), "x").unwrap();
+        assert!(!graph.affects(&dir.path().join("server.log"), &[]));
+        assert!(!graph.affects(&dir.path().join(".git/index"), &[]));
+        assert!(graph.affects(&dir.path().join("docker/Dockerfile.gpu"), &[]));
     }
 
     #[test]

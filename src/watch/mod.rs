@@ -2,10 +2,12 @@
 //! re-invokes the runner; everything it knows of a run comes from events.
 
 mod graph;
+mod imports;
 mod watcher;
 
 pub use graph::{Affected, BuildInput, Graph};
-pub use watcher::{is_scratch, Batch, Watcher};
+pub use imports::imported_modules;
+pub use watcher::{is_scratch, Batch, Relevance, Watcher, MAX_BATCH};
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -78,17 +80,7 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig, options: &WatchOption
             }
         });
     }
-    let watcher = match Watcher::new(
-        watcher::to_channel(tx.clone(), Msg::Changed),
-        options.debounce,
-    ) {
-        Ok(watcher) => Arc::new(Mutex::new(watcher)),
-        Err(err) => {
-            eprintln!("shakedown: cannot watch files: {err}");
-            return Exit::Engine;
-        }
-    };
-    let scripts = scripts
+    let scripts: Vec<(PathBuf, String)> = scripts
         .iter()
         .map(|p| {
             (
@@ -97,13 +89,29 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig, options: &WatchOption
             )
         })
         .collect();
+    let graph: Arc<Mutex<Graph>> = Arc::default();
+    let relevant: Relevance = {
+        let (graph, scripts) = (Arc::clone(&graph), scripts.clone());
+        Box::new(move |path| lock(&graph).affects(path, &scripts))
+    };
+    let watcher = match Watcher::new(
+        watcher::to_channel(tx.clone(), Msg::Changed),
+        options.debounce,
+        relevant,
+    ) {
+        Ok(watcher) => Arc::new(Mutex::new(watcher)),
+        Err(err) => {
+            eprintln!("shakedown: cannot watch files: {err}");
+            return Exit::Engine;
+        }
+    };
     let mut session = Session {
         scripts,
         compiled: HashMap::new(),
         rhai: Arc::new(new_engine()),
         common,
         options,
-        graph: Arc::default(),
+        graph,
         last: HashMap::new(),
         rt,
         tx,
@@ -121,6 +129,11 @@ impl Session<'_> {
                 Plan::Everything(_) => self.scripts.iter().map(|(_, n)| n.clone()).collect(),
                 Plan::Some { affected, .. } => affected.scripts.clone(),
             };
+            if matches!(&plan, Plan::Some { affected, .. } if !affected.modules.is_empty()) {
+                // The engine keeps the modules it loaded: a fresh one loads
+                // the changed ones anew.
+                self.rhai = Arc::new(new_engine());
+            }
             let compiled = self.compile(&changed_scripts);
             let dirs = self.graph().watch_dirs(&self.scripts);
             lock(watcher).set_dirs(&dirs);
@@ -156,6 +169,8 @@ impl Session<'_> {
             }
             match compile(&self.rhai, std::path::Path::new(name)) {
                 Ok(script) => {
+                    let modules = imported_modules(&self.rhai, &script.path, &script.ast);
+                    self.graph().set_imports(name, &modules);
                     self.compiled.insert(name.clone(), Arc::new(script));
                 }
                 Err(err) => {
