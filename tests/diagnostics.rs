@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{base_image, check, shakedown, shakedown_json, task};
+use common::registry::Registry;
+use common::{base_image, check, redact, shakedown, shakedown_json, task};
 
 #[test]
 fn a_final_stage_without_user_fails_whoami_and_a_missing_label_fails() {
@@ -93,6 +94,141 @@ fn an_unknown_function_is_a_script_error() {
         "unknown_function",
         shakedown(&["run", "tests/fixtures/unknown-function.rhai"]).diagnostics()
     );
+}
+
+#[test]
+fn mistyped_names_get_a_suggestion_from_the_registered_api_at_their_line() {
+    let (ran, json) = shakedown_json(&["run", "tests/fixtures/typos.rhai"]);
+    assert_eq(ran.code, 2, &ran.stderr);
+    let far = &check(&json, "a typo far below its check")["failure"];
+    assert_eq!(far["location"]["line"], 13, "the call that went wrong");
+    assert_eq!(
+        far["help"],
+        "did you mean `assert`? (docs/script-api.md lists the API)"
+    );
+    assert_eq!(
+        check(&json, "a mistyped property")["failure"]["help"],
+        "did you mean `.lines`? (docs/script-api.md lists the API)"
+    );
+    insta::assert_snapshot!(
+        "typos",
+        shakedown(&["run", "tests/fixtures/typos.rhai"]).diagnostics()
+    );
+}
+
+#[test]
+fn a_skipped_task_names_every_failed_need() {
+    let (ran, json) = shakedown_json(&["run", "tests/fixtures/needs-several-failed.rhai"]);
+    assert_eq(ran.code, 1, &ran.stderr);
+    assert_eq!(
+        task(&json, "sign off")["note"],
+        "needs \"cpu image\" and \"gpu image\", which failed"
+    );
+    let human = shakedown(&[
+        "run",
+        "tests/fixtures/needs-several-failed.rhai",
+        "--jobs",
+        "1",
+    ]);
+    insta::assert_snapshot!(
+        "needs_several_failed",
+        redact(&human.stdout, r"\d+\.\d\ds", "0.00s")
+    );
+}
+
+#[test]
+fn a_failing_size_check_on_an_image_found_by_reference_shows_its_largest_layers() {
+    base_image();
+    let (ran, json) = shakedown_json(&["run", "tests/fixtures/size-by-reference.rhai"]);
+    assert_eq(ran.code, 1, &ran.stderr);
+    let ran = shakedown(&[
+        "run",
+        "tests/fixtures/size-by-reference.rhai",
+        "--jobs",
+        "1",
+    ]);
+    let layers = "largest layers of shakedown-demo/busybox:latest";
+    let blocks: Vec<&str> = ran.stderr.split("shakedown::check::false").collect();
+    let shows = |name: &str| {
+        blocks
+            .iter()
+            .find(|b| b.contains(&format!("check \"{name}\" failed")))
+            .is_some_and(|b| b.contains(layers))
+    };
+    assert!(shows("fits the budget"), "{}", ran.stderr);
+    assert!(
+        shows("a captured figure stays under the budget"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        !shows("carries many labels"),
+        "it never read the size: {}",
+        ran.stderr
+    );
+    let _ = json;
+    // The busybox layer's content hash and sizes depend on Debian's build.
+    let shown = redact(&ran.diagnostics(), r"file:[0-9a-f]+…?", "file:[hash]");
+    let shown = redact(&shown, r"(?m)^ +\d+(\.\d+)? [kMG]?B  ", "     [size]  ");
+    insta::assert_snapshot!("size_by_reference", shown);
+}
+
+#[test]
+fn a_base_image_that_cannot_be_pulled_says_what_the_registry_answered() {
+    base_image();
+    let unknown = Registry::KnowsNoImage.start();
+    let private = Registry::WantsCredentials.start();
+    for (name, base, code) in [
+        (
+            "pull_unreachable",
+            None,
+            "shakedown::build::base_unreachable",
+        ),
+        (
+            "pull_unknown",
+            Some(format!("{unknown}/shakedown-test/missing:1")),
+            "shakedown::build::base_unknown",
+        ),
+        (
+            "pull_unauthorised",
+            Some(format!("{private}/shakedown-test/private:1")),
+            "shakedown::build::base_unauthorised",
+        ),
+    ] {
+        let var = base.map(|b| format!("base={b}"));
+        let mut args = vec!["run", "tests/fixtures/pull.rhai"];
+        if let Some(var) = &var {
+            args.extend(["--var", var.as_str()]);
+        }
+        let (ran, json) = shakedown_json(&args);
+        assert_eq(ran.code, 1, &ran.stderr);
+        let error = &task(&json, "build on a missing base")["error"];
+        assert_eq!(error["code"], code, "{error:#}");
+        assert_eq!(
+            error["related"][0]["file"],
+            "tests/fixtures/pull/Dockerfile"
+        );
+        assert_eq!(error["related"][0]["line"], 3, "the FROM");
+        let shown = redact(
+            &shakedown(&args).diagnostics(),
+            r"127\.0\.0\.1:\d{2,}",
+            "127.0.0.1:PORT",
+        );
+        insta::assert_snapshot!(name, shown);
+    }
+}
+
+#[test]
+fn an_unreachable_tcp_engine_says_what_the_failure_means() {
+    let ran = shakedown(&[
+        "run",
+        "tests/fixtures/engine.rhai",
+        "--host",
+        "tcp://127.0.0.1:9",
+    ]);
+    assert_eq(ran.code, 3, &ran.stderr);
+    assert!(!ran.stderr.contains("hyper"), "{}", ran.stderr);
+    insta::assert_snapshot!("unreachable_tcp", ran.diagnostics());
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod exec;
 mod image;
 mod op_error;
 mod service;
+mod transport;
 
 pub use archive::{EntryKind, PathEntry};
 pub use build::{BuildError, BuildEvent, BuildFailure, BuildRequest};

@@ -39,8 +39,12 @@ impl OpError {
     }
 }
 
-/// A one-line description of a bollard error, with its causes.
+/// A one-line description of a bollard error, with its causes; a failed
+/// connection says what it means instead of the HTTP client's wording.
 pub fn describe(err: &Bollard) -> String {
+    if let Some(meaning) = super::transport::meaning(err) {
+        return meaning;
+    }
     let mut text = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {

@@ -9,7 +9,7 @@ mod thrown;
 
 pub use config::ConfigError;
 pub use engine::EngineError;
-pub use report::{FileSpan, Report};
+pub use report::{FileSpan, Place, Report};
 pub use script::{ScriptError, SourceFile};
 pub use thrown::{Thrown, ThrownKind};
 
@@ -44,6 +44,9 @@ pub fn stderr_colour() -> bool {
     crate::report::colour::stderr()
 }
 
+/// Lines of context shown around each labelled place.
+pub const CONTEXT_LINES: usize = 1;
+
 /// Renders a diagnostic to a string: colour as asked, at `width` columns
 /// (default: the terminal's, else 100, so snapshots are stable).
 pub fn render_diagnostic(diag: &dyn Diagnostic, colour: bool, width: Option<usize>) -> String {
@@ -57,7 +60,7 @@ pub fn render_diagnostic(diag: &dyn Diagnostic, colour: bool, width: Option<usiz
         .unwrap_or(100);
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(width)
-        .with_context_lines(1);
+        .with_context_lines(CONTEXT_LINES);
     let mut out = String::new();
     if handler.render_report(&mut out, diag).is_err() {
         out = format!("{diag}\n");

@@ -10,14 +10,14 @@ use super::convert::{
     ctx, known_keys, opt_bool, opt_string, opt_string_map, strings, until_cancelled, RhaiResult,
 };
 use super::engine_errors::thrown;
-use super::evidence;
 use super::image::{BuiltFrom, Image};
 use super::image_origin::Origins;
 use super::provenance;
-use super::ApiModule;
+use super::size_evidence;
+use super::{base_pull, ApiModule};
 use crate::engine::{BuildError, BuildEvent, BuildFailure, BuildRequest, ImageDetails};
 use crate::error::{FileSpan, Thrown, ThrownKind};
-use crate::runner::context::{self, Ctx};
+use crate::runner::context::Ctx;
 use crate::runner::Event;
 use crate::static_read::dockerfile::Dockerfile;
 
@@ -63,7 +63,7 @@ fn register(engine: &mut Engine) {
         .register_into_engine(engine, |call: NativeCallContext, img: &mut Image| inspect(&call, img));
     FuncRegistration::new("size_report")
         .with_params_info(["img: &mut Image", "Array"])
-        .with_comments(["/// Every layer, largest first: `#{ size, created_by, file, line }`, where `file` and `line`\n/// name the Dockerfile instruction that made it (`()` for the base image's layers and for\n/// images the script did not build). A failing check whose name mentions \"size\" shows the\n/// five largest in its diagnostic."])
+        .with_comments(["/// Every layer, largest first: `#{ size, created_by, file, line }`, where `file` and `line`\n/// name the Dockerfile instruction that made it (`()` for the base image's layers and for\n/// images the script did not build). A failing check that read an image's `size` shows\n/// its five largest layers in its diagnostic, whatever the check is called."])
         .register_into_engine(engine, |call: NativeCallContext, img: &mut Image| size_report(&call, img));
     FuncRegistration::new("to_string")
         .with_params_info(["img: &mut Image", "String"])
@@ -167,14 +167,32 @@ fn build_error(ctx: &Ctx, request: &BuildRequest, err: BuildError) -> Thrown {
         ),
         BuildError::Failed(failure) => {
             let _ = ctx;
-            build_failure(&request.dockerfile, &failure)
+            build_failure(request, &failure)
         }
     }
 }
 
 /// A failed build, pointing at the Dockerfile instruction the engine was
-/// running, with the last lines of its output.
-fn build_failure(dockerfile: &Path, failure: &BuildFailure) -> Thrown {
+/// running, with the last lines of its output. A `FROM` whose image could
+/// not be pulled says what the registry answered.
+fn build_failure(request: &BuildRequest, failure: &BuildFailure) -> Thrown {
+    let dockerfile = request.dockerfile.as_path();
+    if let Ok(parsed) = Dockerfile::read(dockerfile) {
+        let from = failure
+            .step
+            .and_then(|n| parsed.step(n))
+            .filter(|i| i.kind == "FROM");
+        if let (Some(from), Some(answer)) = (from, base_pull::Answer::of(&failure.message)) {
+            return base_pull::failure(
+                &parsed,
+                &dockerfile.display().to_string(),
+                from,
+                answer,
+                &failure.message,
+                &request.args,
+            );
+        }
+    }
     let step = failure
         .step
         .map(|n| format!(" at step {n}"))
@@ -272,18 +290,12 @@ pub fn details(call: &NativeCallContext, img: &Image) -> RhaiResult<ImageDetails
     Ok(details)
 }
 
-fn inspect(call: &NativeCallContext, img: &Image) -> RhaiResult<Map> {
+fn inspect(call: &NativeCallContext, img: &Image) -> RhaiResult<Dynamic> {
     let details = details(call, img)?;
     let origins = img.built.as_deref().and_then(Origins::of);
-    if let Some(origins) = &origins {
-        let checking_size = context::current()
-            .and_then(|ctx| ctx.check)
-            .is_some_and(|check| check.name.to_lowercase().contains("size"));
-        if checking_size {
-            evidence::keep(origins.largest(&img.label(), &layer_pairs(&details), 5));
-        }
-    }
-    Ok(to_map(&details, origins.as_ref()))
+    let mut map = Dynamic::from_map(to_map(&details, origins.as_ref()));
+    size_evidence::mark(img, &details, &mut map);
+    Ok(map)
 }
 
 fn layer_pairs(d: &ImageDetails) -> Vec<(i64, String)> {

@@ -159,7 +159,11 @@ impl Origins {
                     i.line,
                     one_line(&i.args, i.kind.as_str())
                 ),
-                None => format!("{:>9}  base image  {}", bytes(l.size), short(l.created_by)),
+                None => format!(
+                    "{:>9}  base image  {}",
+                    bytes(l.size),
+                    history_command(l.created_by)
+                ),
             })
             .collect();
         let mut report = crate::error::Report::new(
@@ -194,13 +198,30 @@ fn one_line(args: &str, kind: &str) -> String {
     short(&text)
 }
 
+/// How many characters of an instruction or a command a layer listing
+/// shows, so that a row fits a 100-column terminal.
+const SHOWN_CHARS: usize = 48;
+
 fn short(text: &str) -> String {
     let text = text.trim();
-    if text.chars().count() > 70 {
-        format!("{}…", text.chars().take(69).collect::<String>())
+    if text.chars().count() > SHOWN_CHARS {
+        format!(
+            "{}…",
+            text.chars().take(SHOWN_CHARS - 1).collect::<String>()
+        )
     } else {
         text.to_owned()
     }
+}
+
+/// A history entry's command on one line, shortened: the `/bin/sh -c` and
+/// `#(nop)` the classic builder records are left out.
+pub fn history_command(created_by: &str) -> String {
+    let text = created_by
+        .trim()
+        .trim_start_matches("/bin/sh -c ")
+        .trim_start_matches("#(nop) ");
+    short(&text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 fn display(path: &Path) -> String {

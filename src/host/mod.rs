@@ -3,6 +3,8 @@
 //! a [`Script`].
 
 mod assert_mod;
+mod base_pull;
+mod closure_reads;
 mod compose_mod;
 mod container;
 mod container_mod;
@@ -22,18 +24,20 @@ mod record_mod;
 mod response;
 mod run_mod;
 mod run_result;
+mod size_evidence;
 mod static_mod;
 mod structure_mod;
 mod text_file;
 mod values_mod;
+mod vocabulary;
 mod wait_mod;
 
 pub use container::Container;
 pub use doc::api_reference;
 pub use image::Image;
-pub use provenance::clear as forget_origins;
 pub use response::Response;
 pub use run_result::RunResult;
+pub use vocabulary::suggest;
 
 use std::path::Path;
 
@@ -64,6 +68,13 @@ pub const MODULES: &[ApiModule] = &[
     wait_mod::MODULE,
     http_mod::MODULE,
 ];
+
+/// Forgets what the last run's values remembered: where strings came
+/// from, which images were inspected.
+pub fn forget_origins() {
+    provenance::clear();
+    size_evidence::clear();
+}
 
 /// A Rhai engine with the whole script API.
 pub fn new_engine() -> Engine {

@@ -8,7 +8,7 @@ use rhai::{Dynamic, Engine, FnPtr, FuncRegistration, Map, NativeCallContext};
 use super::convert::{
     call_site, ctx, known_keys, opt_bool, opt_seconds, opt_string_array, RhaiResult,
 };
-use super::ApiModule;
+use super::{closure_reads, size_evidence, ApiModule};
 use crate::error::Thrown;
 use crate::runner::context::Ctx;
 use crate::runner::task::{CheckSpec, Deferred};
@@ -137,12 +137,17 @@ fn check(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rh
     let timeout = opt_seconds(options, "timeout", "check()")
         .map_err(at)?
         .unwrap_or(DEFAULT_CHECK_TIMEOUT);
+    let body = snapshot(body);
+    let reads = closure_reads::names_read(&ctx.script.ast, &body);
+    let evidence = size_evidence::captured(&body, &reads);
     let spec = CheckSpec {
         name: name.to_owned(),
         gate,
         timeout: Some(Duration::from_secs_f64(timeout)),
         call: call_site(call),
-        body: snapshot(body),
+        body,
+        reads,
+        evidence,
     };
     ctx.task.schedule_check(&ctx.run, spec);
     Ok(())

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use rhai::{EvalAltResult, Position};
 use serde::Serialize;
 
-use crate::error::{Exit, FileSpan, Report, SourceFile, Thrown, ThrownKind};
+use crate::error::{Exit, FileSpan, Report, SourceFile, Thrown, ThrownKind, CONTEXT_LINES};
 
 /// Why a check, checkpoint or task failed, with the diagnostic that shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -15,10 +15,13 @@ pub struct Failure {
     pub actual: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
-    /// Where in the script it failed.
+    /// Where in the script it failed: the innermost failing call or
+    /// assertion (the rendered diagnostic's header), else the call of the
+    /// check or task.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
-    /// Other files the failure points into (a Dockerfile instruction).
+    /// Other places the failure points at, with their labels: a Dockerfile
+    /// instruction, a compose line, where a compared value came from.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Location>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,6 +78,17 @@ pub struct Location {
     pub label: Option<String>,
 }
 
+impl Location {
+    fn of(span: &FileSpan) -> Self {
+        Self {
+            file: span.name.clone(),
+            line: span.line(),
+            column: span.column(),
+            label: (!span.label.is_empty()).then(|| span.label.clone()),
+        }
+    }
+}
+
 /// What failed: "check \"runs as appuser\"", and the call that declared it.
 pub struct Subject<'a> {
     pub what: String,
@@ -97,7 +111,7 @@ impl Failure {
             .with_help(help.clone());
         let mut location = None;
         if let Some((line, column)) = subject.call {
-            report = report.with_span(&script_span(script, line, column, subject.call_label));
+            report = report.with_primary(&script_span(script, line, column, subject.call_label));
             location = Some(Location {
                 file: script.name.clone(),
                 line,
@@ -119,34 +133,36 @@ impl Failure {
         }
     }
 
-    /// Adds what the check looked at as related reports, once each.
+    /// Adds what the check looked at (a query that found nothing, the
+    /// largest layers of an image whose size it read) to its diagnostic:
+    /// labels at their places, and notes.
     #[must_use]
     pub fn with_evidence(mut self, evidence: Vec<Report>) -> Self {
         if evidence.is_empty() {
             return self;
         }
         let mut report = (*self.report).clone();
-        for item in evidence {
-            if report.related.iter().any(|r| r.message == item.message) {
-                continue;
-            }
-            if let Some((file, text)) = &item.source {
-                if let Some((offset, _, label)) = item.labels.first() {
-                    let line = text[..(*offset).min(text.len())].matches('\n').count() + 1;
-                    let label = if label.is_empty() {
-                        &item.message
-                    } else {
-                        label
-                    };
+        for item in &evidence {
+            report = report.absorb(item);
+            for place in item.places() {
+                let known = self
+                    .related
+                    .iter()
+                    .any(|r| r.file == place.file && r.line == place.line);
+                if !known {
                     self.related.push(Location {
-                        file: file.clone(),
-                        line,
-                        column: 1,
-                        label: Some(label.clone()),
+                        file: place.file,
+                        line: place.line,
+                        column: place.column,
+                        // A place without a label says what the evidence says.
+                        label: Some(if place.label.is_empty() {
+                            item.message.clone()
+                        } else {
+                            place.label
+                        }),
                     });
                 }
             }
-            report.related.push(item);
         }
         self.report = Arc::new(report);
         self
@@ -180,45 +196,52 @@ impl Failure {
 
         let mut report = Report::new(&code, format!("{} failed: {message}", subject.what))
             .with_help(help.clone());
-        if let Some((line, column)) = subject.call {
-            report = report.with_span(&script_span(script, line, column, subject.call_label));
-        }
+        let failed_at = match (position.line(), position.position()) {
+            (Some(line), Some(column)) if subject.call != Some((line, column)) => {
+                Some((line, column))
+            }
+            _ => None,
+        };
         let mut location = subject.call.map(|(line, column)| Location {
             file: script.name.clone(),
             line,
             column,
             label: None,
         });
-        if let (Some(line), Some(column)) = (position.line(), position.position()) {
+        // The innermost failing call is what the header shows; the check
+        // or task is a second label, shown after it when it is far above.
+        if let Some((line, column)) = failed_at {
             let label = match kind {
                 FailureKind::Assertion => "this assertion does not hold",
                 FailureKind::Script => "the script goes wrong here",
                 FailureKind::Thrown => "thrown here",
                 _ => "it failed here",
             };
-            if subject.call != Some((line, column)) {
-                let label = custom_label.as_deref().unwrap_or(label);
-                report = report.with_span(&script_span(script, line, column, label));
-            }
+            let label = custom_label.as_deref().unwrap_or(label);
+            report = report.with_primary(&script_span(script, line, column, label));
             location = Some(Location {
                 file: script.name.clone(),
                 line,
                 column,
                 label: None,
             });
+            if let Some((call_line, call_column)) = subject.call {
+                let call = script_span(script, call_line, call_column, subject.call_label);
+                report = if shown_apart(call_line, line) {
+                    report.with_span_apart(&call)
+                } else {
+                    report.with_span(&call)
+                };
+            }
+        } else if let Some((line, column)) = subject.call {
+            report = report.with_primary(&script_span(script, line, column, subject.call_label));
         }
         let mut related = Vec::new();
         let (mut actual, mut expected, mut detail) = (None, None, None);
         if let Some(thrown) = thrown {
             for span in &thrown.spans {
-                related.push(Location {
-                    file: span.name.clone(),
-                    line: span.line(),
-                    column: 1,
-                    label: Some(span.label.clone()),
-                });
-                let title = format!("{}:{}: {}", span.name, span.line(), span.label);
-                report = report.with_related(Report::new(&code, title).with_span(span));
+                related.push(Location::of(span));
+                report = report.with_span(span);
             }
             if let Some(detail) = &thrown.detail {
                 let help = match &report.help {
@@ -244,6 +267,13 @@ impl Failure {
             report: Arc::new(report),
         }
     }
+}
+
+/// Whether the call of a check or task on `call_line` gets a snippet of its
+/// own after the failing line's: it is above it and too far for one
+/// snippet to hold both.
+fn shown_apart(call_line: usize, failed_line: usize) -> bool {
+    call_line < failed_line && failed_line - call_line > 2 * CONTEXT_LINES + 1
 }
 
 /// A label on the script from a Rhai position to the end of its line.
@@ -276,12 +306,26 @@ fn innermost_position(err: &EvalAltResult) -> Position {
 fn without_position(err: &EvalAltResult) -> String {
     match err {
         EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
+        EvalAltResult::ErrorFunctionNotFound(signature, _) => {
+            let (name, args) = signature.split_once(" (").unwrap_or((signature, ")"));
+            let args = args.replace("&str | ImmutableString | String", "string");
+            format!("unknown function {name}({args}")
+        }
         other => {
             let text = other.to_string();
             let suffix = format!(" ({})", other.position());
             text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
         }
     }
+}
+
+/// A suggestion (or what is wrong, when there is none), and where the
+/// whole API is listed.
+fn with_reference(suggestion: Option<String>, otherwise: &str) -> String {
+    format!(
+        "{} (docs/script-api.md lists the API)",
+        suggestion.as_deref().unwrap_or(otherwise)
+    )
 }
 
 fn classify(err: &EvalAltResult) -> (FailureKind, &'static str, Option<String>) {
@@ -296,7 +340,10 @@ fn classify(err: &EvalAltResult) -> (FailureKind, &'static str, Option<String>) 
         E::ErrorFunctionNotFound(..) => (
             FailureKind::Script,
             "shakedown::script::unknown_function",
-            Some("no function of that name takes these arguments; docs/script-api.md lists the API".into()),
+            Some(with_reference(
+                crate::host::suggest(err),
+                "no function of that name takes these arguments",
+            )),
         ),
         E::ErrorVariableNotFound(..) => (
             FailureKind::Script,
@@ -306,7 +353,10 @@ fn classify(err: &EvalAltResult) -> (FailureKind, &'static str, Option<String>) 
         E::ErrorPropertyNotFound(..) | E::ErrorDotExpr(..) => (
             FailureKind::Script,
             "shakedown::script::unknown_property",
-            Some("docs/script-api.md lists the properties of each type".into()),
+            Some(with_reference(
+                crate::host::suggest(err),
+                "no property of that name",
+            )),
         ),
         E::ErrorMismatchDataType(..) | E::ErrorMismatchOutputType(..) => (
             FailureKind::Script,

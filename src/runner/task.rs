@@ -1,3 +1,4 @@
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -74,12 +75,19 @@ pub struct CheckSlot {
     /// What the check looked at that would explain its failure (a query
     /// that found nothing, the layers of an image whose size it read).
     evidence: Mutex<Vec<Report>>,
+    /// The property names and constant keys its code reads.
+    reads: BTreeSet<String>,
 }
 
 impl CheckSlot {
     /// Keeps a report to show if the check fails.
     pub fn add_evidence(&self, report: Report) {
         lock(&self.evidence).push(report);
+    }
+
+    /// Whether the check's code reads a property or key of this name.
+    pub fn reads(&self, name: &str) -> bool {
+        self.reads.contains(name)
     }
 
     fn evidence(&self) -> Vec<Report> {
@@ -94,6 +102,11 @@ pub struct CheckSpec {
     pub timeout: Option<Duration>,
     pub call: (usize, usize),
     pub body: FnPtr,
+    /// The property names and constant keys its code reads.
+    pub reads: BTreeSet<String>,
+    /// What explains a failure, known when it is declared (the layers of
+    /// an image whose size it captured).
+    pub evidence: Vec<Report>,
 }
 
 impl Task {
@@ -216,20 +229,24 @@ impl Task {
     /// checks, undoes what it started, reports.
     pub fn execute(self: &Arc<Self>, run: &Arc<Run>, needs: &[Arc<Task>], body: &FnPtr) {
         let started = Instant::now();
+        let (mut failed, mut skipped) = (Vec::new(), Vec::new());
         for need in needs {
-            let reason = match need.done.wait(&run.cancel) {
-                Some(Status::Passed | Status::Warned) => continue,
+            match need.done.wait(&run.cancel) {
+                Some(Status::Passed | Status::Warned) => {}
                 // The run stopped: whatever did not start is not run, the
                 // same however the stop and this wait interleave.
-                _ if run.cancel.is_cancelled() => NotStarted::Stopped,
-                Some(Status::Failed) => {
-                    NotStarted::Skipped(format!("needs \"{}\", which failed", need.name))
+                _ if run.cancel.is_cancelled() => {
+                    return self.finish(run, started, Some(NotStarted::Stopped));
                 }
-                Some(Status::Skipped) => {
-                    NotStarted::Skipped(format!("needs \"{}\", which was skipped", need.name))
+                Some(Status::Failed) => failed.push(need.name.as_str()),
+                Some(Status::Skipped) => skipped.push(need.name.as_str()),
+                Some(Status::NotRun) | None => {
+                    return self.finish(run, started, Some(NotStarted::Stopped));
                 }
-                Some(Status::NotRun) | None => NotStarted::Stopped,
-            };
+            }
+        }
+        if let Some(reason) = unmet_needs(&failed, &skipped) {
+            let reason = NotStarted::Skipped(reason);
             return self.finish(run, started, Some(reason));
         }
         if run.cancel.is_cancelled() {
@@ -351,7 +368,17 @@ impl Task {
             run.add_filtered(self.id, &spec.name);
             return;
         }
-        let slot = self.add_slot(run, &spec.name, CheckKind::Check, spec.gate, spec.call);
+        let slot = self.add_slot_reading(
+            run,
+            &spec.name,
+            CheckKind::Check,
+            spec.gate,
+            spec.call,
+            spec.reads.clone(),
+        );
+        for report in &spec.evidence {
+            slot.add_evidence(report.clone());
+        }
         if run.options.jobs == 1 {
             return self.run_check(run, &slot, &spec);
         }
@@ -382,6 +409,18 @@ impl Task {
         gate: bool,
         call: (usize, usize),
     ) -> Arc<CheckSlot> {
+        self.add_slot_reading(run, name, kind, gate, call, BTreeSet::new())
+    }
+
+    fn add_slot_reading(
+        &self,
+        run: &Run,
+        name: &str,
+        kind: CheckKind,
+        gate: bool,
+        call: (usize, usize),
+        reads: BTreeSet<String>,
+    ) -> Arc<CheckSlot> {
         let mut checks = lock(&self.checks);
         let slot = Arc::new(CheckSlot {
             task: self.id,
@@ -392,6 +431,7 @@ impl Task {
             call,
             result: Latch::new(),
             evidence: Mutex::new(Vec::new()),
+            reads,
         });
         checks.push(Arc::clone(&slot));
         drop(checks);
@@ -562,6 +602,36 @@ impl Outcome {
     }
 }
 
+/// Why a task is skipped: every need that failed or was skipped, in the
+/// order of `needs` (`needs "a" and "b", which failed`).
+fn unmet_needs(failed: &[&str], skipped: &[&str]) -> Option<String> {
+    let which = |names: &[&str], one: &str, many: &str| {
+        let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+        let list = match quoted.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        format!(
+            "{list}, which {}",
+            if names.len() == 1 { one } else { many }
+        )
+    };
+    match (failed.is_empty(), skipped.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(format!("needs {}", which(failed, "failed", "failed"))),
+        (true, false) => Some(format!(
+            "needs {}",
+            which(skipped, "was skipped", "were skipped")
+        )),
+        (false, false) => Some(format!(
+            "needs {}, and {}",
+            which(failed, "failed", "failed"),
+            which(skipped, "was skipped", "were skipped")
+        )),
+    }
+}
+
 /// A check passes on `true` or `()`, fails on `false`; any other value is a
 /// mistake in the script.
 fn verdict(
@@ -593,4 +663,26 @@ fn verdict(
         file,
         subject,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unmet_needs;
+
+    #[test]
+    fn every_unmet_need_is_named() {
+        assert_eq!(unmet_needs(&[], &[]), None);
+        assert_eq!(
+            unmet_needs(&["build"], &[]).as_deref(),
+            Some("needs \"build\", which failed")
+        );
+        assert_eq!(
+            unmet_needs(&["cpu", "gpu", "docs"], &[]).as_deref(),
+            Some("needs \"cpu\", \"gpu\" and \"docs\", which failed")
+        );
+        assert_eq!(
+            unmet_needs(&["cpu"], &["gpu", "docs"]).as_deref(),
+            Some("needs \"cpu\", which failed, and \"gpu\" and \"docs\", which were skipped")
+        );
+    }
 }

@@ -20,7 +20,8 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub value: Value,
-    /// 1-based line where it starts.
+    /// 1-based line where it starts; for a map or a list under a key, the
+    /// key's line (`facecraft-cpu:`), not the line of its first item.
     pub line: usize,
 }
 
@@ -67,13 +68,15 @@ pub struct YamlError {
 
 #[derive(Default)]
 struct Builder {
-    stack: Vec<(Node, Option<String>)>,
+    /// Open collections, each with the key (and its line) waiting for a
+    /// value when it is a map.
+    stack: Vec<(Node, Option<(String, usize)>)>,
     anchors: Vec<(usize, Node)>,
     root: Option<Node>,
 }
 
 impl Builder {
-    fn push_value(&mut self, node: Node) {
+    fn push_value(&mut self, mut node: Node) {
         match self.stack.last_mut() {
             None => {
                 if self.root.is_none() {
@@ -83,8 +86,16 @@ impl Builder {
             Some((parent, pending_key)) => match &mut parent.value {
                 Value::Seq(items) => items.push(node),
                 Value::Map(entries) => match pending_key.take() {
-                    Some(key) => entries.push((key, node)),
-                    None => *pending_key = Some(node.text().unwrap_or_default().to_owned()),
+                    Some((key, key_line)) => {
+                        if matches!(node.value, Value::Map(_) | Value::Seq(_)) {
+                            node.line = key_line;
+                        }
+                        entries.push((key, node));
+                    }
+                    None => {
+                        *pending_key =
+                            Some((node.text().unwrap_or_default().to_owned(), node.line));
+                    }
                 },
                 Value::Scalar { .. } => {}
             },
@@ -201,7 +212,7 @@ volumes:
         let services = root.get("services").unwrap();
         let names: Vec<_> = services.entries().iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(names, ["api-cpu", "api-gpu"]);
-        assert_eq!(services.get("api-gpu").unwrap().line, 10);
+        assert_eq!(services.get("api-gpu").unwrap().line, 9, "the key's line");
         assert_eq!(
             services
                 .get("api-cpu")

@@ -2,6 +2,8 @@
 //! engine, from the repository root, without colour, at a fixed width.
 #![allow(dead_code)]
 
+pub mod registry;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -149,4 +151,13 @@ pub fn failures(json: &serde_json::Value) -> Vec<String> {
         .filter(|c| c["status"] != "passed")
         .map(|c| format!("{}: {}", c["name"], c["failure"]["message"]))
         .collect()
+}
+
+/// `text` with every match of `pattern` replaced, for snapshots of output
+/// that holds a port or a hash.
+pub fn redact(text: &str, pattern: &str, with: &str) -> String {
+    regex::Regex::new(pattern)
+        .expect("a valid pattern")
+        .replace_all(text, with)
+        .into_owned()
 }

@@ -1,0 +1,69 @@
+//! A stand-in for an image registry on 127.0.0.1, so that the engine's own
+//! pull gets a real registry answer with no network: Docker talks plain
+//! HTTP to registries on loopback addresses. It knows no image, and either
+//! says so or asks for credentials.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+#[derive(Clone, Copy)]
+pub enum Registry {
+    /// Answers the API check, then 404 `MANIFEST_UNKNOWN` for every image.
+    KnowsNoImage,
+    /// Answers 401 with a Basic challenge to everything.
+    WantsCredentials,
+}
+
+impl Registry {
+    /// Serves on a free port until the test process ends; returns
+    /// `127.0.0.1:<port>`.
+    pub fn start(self) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let address = listener.local_addr().expect("its address").to_string();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().map_while(Result::ok) {
+                std::thread::spawn(move || self.answer(stream));
+            }
+        });
+        address
+    }
+
+    fn answer(self, mut stream: TcpStream) {
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut request = Vec::new();
+        let mut chunk = [0u8; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => request.extend_from_slice(&chunk[..n]),
+            }
+            // The engine tries TLS first; a TLS hello is not HTTP.
+            if request.first() == Some(&0x16) {
+                return;
+            }
+        }
+        let head = String::from_utf8_lossy(&request);
+        let path = head.split_whitespace().nth(1).unwrap_or("/");
+        let (status, extra, body) = match self {
+            Registry::WantsCredentials => (
+                "401 Unauthorized",
+                "WWW-Authenticate: Basic realm=\"shakedown-test\"\r\n",
+                r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#,
+            ),
+            Registry::KnowsNoImage if path == "/v2/" => ("200 OK", "", "{}"),
+            Registry::KnowsNoImage => (
+                "404 Not Found",
+                "",
+                r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#,
+            ),
+        };
+        let body = if head.starts_with("HEAD ") { "" } else { body };
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status}\r\nDocker-Distribution-API-Version: registry/2.0\r\n{extra}\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    }
+}
