@@ -47,7 +47,16 @@ fn the_smoke_demo_passes_and_leaves_nothing_behind() {
     let (ran, json) = run("scripts/demo-smoke.rhai");
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert_eq!(failures(&json), Vec::<String>::new());
-    assert_eq!(json["passed"], 7, "{json:#}");
+    assert_eq!(json["passed"], 8, "{json:#}");
+    let no_face = task(&json, "smoke test")["records"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["name"] == "no-face status"))
+        .map(|r| r["value"].clone());
+    assert_eq!(
+        no_face,
+        Some(serde_json::json!(400)),
+        "the no-face branch ran: {json:#}"
+    );
 }
 
 /// Every failure path of the fixture, with the code it must fail with and

@@ -46,6 +46,72 @@ fn the_broken_twin_fails_each_check_pointing_into_its_files() {
     insta::assert_snapshot!("broken_static", shakedown(&args).diagnostics());
 }
 
+/// The user's own hardening checks, run as they would run them (from the
+/// root of their repository) on a fixture of the same shape, with their
+/// real finding: the compose healthcheck probes /health, the images /ready.
+#[test]
+fn the_users_hardening_checks_label_the_healthcheck_mismatch_in_both_files() {
+    let dir = common::root().join("tests/fixtures/facecraft-shape");
+    let script = "../../../scripts/facecraft/01-verify-hardening.rhai";
+    let ran = |extra: &[&str]| {
+        let mut args = vec!["run", script];
+        args.extend_from_slice(extra);
+        let output = common::command(&args)
+            .current_dir(&dir)
+            .output()
+            .expect("shakedown runs");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = ran(&["--format", "json"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("a JSON report");
+    assert_eq!(json["passed"], 23, "{json:#}");
+    assert_eq!(json["failed"], 1, "{json:#}");
+    assert_eq!(
+        check(
+            &json,
+            "21. two named volumes, uploads and processed, mounted by both services"
+        )["status"],
+        "passed"
+    );
+    let mismatch = &check(
+        &json,
+        "the compose healthcheck probes what the image's does",
+    )["failure"];
+    let related: Vec<(String, u64)> = mismatch["related"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap_or_default().to_owned(),
+                r["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        [
+            ("docker-compose.yml".to_owned(), 25),
+            ("docker/Dockerfile.cpu".to_owned(), 42)
+        ],
+        "{mismatch:#}"
+    );
+    let (_, _, stderr) = ran(&[]);
+    insta::assert_snapshot!("facecraft_shape", stderr);
+}
+
+#[test]
+fn a_compose_services_line_is_the_line_of_its_key() {
+    let (ran, json) = shakedown_json(&["run", "tests/fixtures/compose-lines.rhai"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(json["passed"], 1, "{json:#}");
+}
+
 #[test]
 fn a_dockerfile_syntax_error_points_into_the_dockerfile() {
     let (ran, json) = shakedown_json(&["run", "tests/fixtures/bad-dockerfile.rhai"]);

@@ -55,7 +55,7 @@ fn register(engine: &mut Engine) {
             if equal(&call, &actual, &expected)? {
                 return Ok(());
             }
-Err(traced(fail(format!("expected {}, got {}", show(&expected), show(&actual))), &actual)
+Err(traced_both(fail(format!("expected {}, got {}", show(&expected), show(&actual))), (&actual, "got"), (&expected, "expected"))
                 .values(show(&actual), show(&expected))
                 .at(call.call_position()))
         });
@@ -68,9 +68,10 @@ Err(traced(fail(format!("expected {}, got {}", show(&expected), show(&actual))),
                 if !equal(&call, &actual, &unexpected)? {
                     return Ok(());
                 }
-                Err(traced(
+                Err(traced_both(
                     fail(format!("expected anything but {}", show(&unexpected))),
-                    &actual,
+                    (&actual, "got"),
+                    (&unexpected, "not expected"),
                 )
                 .values(show(&actual), format!("not {}", show(&unexpected)))
                 .at(call.call_position()))
@@ -114,13 +115,38 @@ if regex.is_match(&text) {
                     }
                     thrown
                 }
-None if haystack.is_array() => traced(fail(format!("the array has no item {}", show(&item))), &haystack),
-                None => traced(fail(format!("{} does not contain {}", show(&haystack), show(&item))), &haystack),
+None if haystack.is_array() => traced_both(fail(format!("the array has no item {}", show(&item))), (&haystack, "looked in"), (&item, "looked for")),
+                None => traced_both(fail(format!("{} does not contain {}", show(&haystack), show(&item))), (&haystack, "looked in"), (&item, "looked for")),
             };
 Err(thrown
                 .values(show(&haystack), format!("contains {}", show(&item)))
                 .at(call.call_position()))
         });
+}
+
+/// Adds the places both compared values came from. When both sides have
+/// one (a compose line and a Dockerfile line), each label says which side
+/// and value it is.
+fn traced_both(
+    thrown: Thrown,
+    (one, one_side): (&Dynamic, &str),
+    (other, other_side): (&Dynamic, &str),
+) -> Thrown {
+    let before = thrown.spans.len();
+    let thrown = traced(thrown, one);
+    let middle = thrown.spans.len();
+    let mut thrown = traced(thrown, other);
+    if middle > before && thrown.spans.len() > middle {
+        for (i, span) in thrown.spans.iter_mut().enumerate().skip(before) {
+            let (side, value) = if i < middle {
+                (one_side, one)
+            } else {
+                (other_side, other)
+            };
+            span.label = format!("{side} {}: {}", show(value), span.label);
+        }
+    }
+    thrown
 }
 
 /// Adds the place a value came from (a Dockerfile line, a file line), if

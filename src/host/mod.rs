@@ -80,6 +80,10 @@ pub fn forget_origins() {
 pub fn new_engine() -> Engine {
     let mut engine = Engine::new();
     engine.set_max_expr_depths(256, 256);
+    // Rhai hands `let x = "short string"` an interned copy of an equal
+    // string seen before; values that remember their origin are known by
+    // their allocation (see provenance.rs), so nothing is interned.
+    engine.set_max_strings_interned(0);
     engine.on_progress(|_| context::is_cancelled().then(|| "stopped".into()));
     engine.on_print(values_mod::print);
     engine.on_debug(|text, _, _| values_mod::print(text));
@@ -143,5 +147,40 @@ fn syntax_error(file: &SourceFile, err: &rhai::ParseError) -> ScriptError {
         help,
         src: file.named(),
         at: (offset, len).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::FileSpan;
+
+    /// Equal strings read from different lines keep their own lines after
+    /// `let`, however often the same text was bound before.
+    #[test]
+    fn let_keeps_each_strings_own_origin() {
+        let mut engine = new_engine();
+        engine.register_fn("from_line", |line: i64| {
+            let text = "/ready\n".repeat(4);
+            let offset = usize::try_from(line - 1).unwrap_or(0) * 7;
+            provenance::string(
+                "/ready",
+                Some(FileSpan {
+                    name: "Dockerfile".into(),
+                    text: text.into(),
+                    offset,
+                    len: 6,
+                    label: String::new(),
+                }),
+            )
+        });
+        engine.register_fn("line_of", |value: rhai::Dynamic| {
+            provenance::origin_of(&value).map_or(0, |o| i64::try_from(o.line()).unwrap_or(0))
+        });
+        let lines: rhai::Array = engine
+            .eval("let a = from_line(1); let b = from_line(2); let c = from_line(3); let d = from_line(4); [line_of(a), line_of(b), line_of(c), line_of(d)]")
+            .unwrap();
+        let lines: Vec<i64> = lines.into_iter().map(|l| l.as_int().unwrap()).collect();
+        assert_eq!(lines, [1, 2, 3, 4]);
     }
 }

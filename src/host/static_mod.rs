@@ -53,6 +53,12 @@ fn register(engine: &mut Engine) {
             },
         );
 
+    FuncRegistration::new("capture")
+        .with_params_info(["text: &str", "regex: &str", "String"])
+        .with_comments(["/// The part of `text` the regular expression's first group captures (the whole match when\n/// it has no group), `()` when it does not match. It remembers the line `text` came from,\n/// so an assertion on the part still points into the file.\n/// `capture(health.test[3], \"https?://[^/]+(/\\\\S*)\")` gives `\"/health\"`"])
+        .register_into_engine(engine, |call: NativeCallContext, text: rhai::ImmutableString, pattern: &str| {
+            capture(&call, &text, pattern)
+        });
     FuncRegistration::new("dockerignore")
         .with_params_info(["path: &str", "DockerIgnore"])
         .with_comments(["/// Reads a `.dockerignore` with Docker's own rules (anchored patterns, `**`, `!`\n/// exceptions, last match wins). `dockerignore(\".dockerignore\").excludes(\".git\")`"])
@@ -310,6 +316,24 @@ fn missing(path: &str, err: &std::io::Error) -> Thrown {
         format!("{path} cannot be read: {err}"),
     )
     .help("check the path; it is relative to the directory shakedown runs in")
+}
+
+/// `capture(text, regex)`: a part of a string, keeping its origin.
+fn capture(
+    call: &NativeCallContext,
+    text: &rhai::ImmutableString,
+    pattern: &str,
+) -> RhaiResult<Dynamic> {
+    let regex = regex(call, pattern)?;
+    let Some(found) = regex.captures(text) else {
+        return Ok(Dynamic::UNIT);
+    };
+    let part = found
+        .get(1)
+        .or_else(|| found.get(0))
+        .map_or("", |m| m.as_str());
+    let origin = provenance::origin_of(&Dynamic::from(text.clone()));
+    Ok(provenance::string(part, origin))
 }
 
 fn dockerfile(call: &NativeCallContext, path: &str) -> RhaiResult<DockerfileValue> {
