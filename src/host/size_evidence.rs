@@ -186,14 +186,14 @@ mod tests {
         let mut map = Dynamic::from_map(rhai::Map::from([("size".into(), Dynamic::from_int(5))]));
         mark(&image("captured-size-test"), &details(&[5]), &mut map);
         let size = map.read_lock::<rhai::Map>().unwrap()["size"].clone();
-        let mut body = FnPtr::new("anon$x").unwrap();
+        let mut body = FnPtr::new("closure_x").unwrap();
         body.add_curry(size);
         assert_eq!(
             captured(&body, &BTreeSet::new()).len(),
             1,
             "a size is a read"
         );
-        let mut body = FnPtr::new("anon$y").unwrap();
+        let mut body = FnPtr::new("closure_y").unwrap();
         body.add_curry(map.clone());
         assert!(
             captured(&body, &BTreeSet::new()).is_empty(),
@@ -203,7 +203,7 @@ mod tests {
             captured(&body, &BTreeSet::from(["size".to_owned()])).len(),
             1
         );
-        let mut body = FnPtr::new("anon$z").unwrap();
+        let mut body = FnPtr::new("closure_z").unwrap();
         body.add_curry(Dynamic::from_int(5));
         assert!(
             captured(&body, &BTreeSet::new()).is_empty(),
