@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::runner::{Event, TaskKey};
-use crate::static_read::build_context::{BuildContext, EntryKind};
+use crate::static_read::build_context::{BuildContext, ContextEntry, EntryKind};
 use crate::static_read::dockerignore::DockerIgnore;
 
 /// One build a task ran: the files it sent.
@@ -18,24 +18,26 @@ pub struct BuildInput {
     /// What it sent (slash paths relative to the context), so that the
     /// removal of one counts and a file that came and went unsent does not.
     sent: BTreeSet<String>,
+    /// The directories to watch for it, as they were when it read them.
+    read_dirs: BTreeSet<PathBuf>,
 }
 
 impl BuildInput {
+    /// Reads what the build sends (one walk of its context).
     pub fn new(context: PathBuf, dockerfile: PathBuf) -> Self {
         let mut ignore = DockerIgnore::read(&context).unwrap_or_else(|_| DockerIgnore::empty());
         if let Ok(rel) = dockerfile.strip_prefix(&context) {
             ignore.keep(&slash(rel));
         }
         ignore.keep(".dockerignore");
-        let sent = BuildContext::new(&context, &dockerfile)
-            .and_then(|c| c.entries())
-            .map(|entries| entries.into_iter().map(|e| e.path).collect())
-            .unwrap_or_default();
+        let entries = walk(&context, &dockerfile);
+        let read_dirs = dirs_of(&context, &dockerfile, &entries);
         Self {
+            sent: entries.into_iter().map(|e| e.path).collect(),
+            read_dirs,
             context,
             dockerfile,
             ignore,
-            sent,
         }
     }
 
@@ -62,31 +64,51 @@ impl BuildInput {
     }
 
     /// The directories to watch so that every file this build sends, and
-    /// every new file it would send, is seen.
+    /// every new file it would send, is seen: as they are now (a new
+    /// directory in the context counts).
     pub fn dirs(&self) -> BTreeSet<PathBuf> {
-        let mut dirs = BTreeSet::from([self.context.clone()]);
-        if let Some(parent) = self.dockerfile.parent() {
-            dirs.insert(parent.to_owned());
-        }
-        if let Ok(entries) =
-            BuildContext::new(&self.context, &self.dockerfile).and_then(|c| c.entries())
-        {
-            for entry in entries {
-                let path = self.context.join(&entry.path);
-                match entry.kind {
-                    EntryKind::Dir => {
-                        dirs.insert(path);
-                    }
-                    _ => {
-                        if let Some(parent) = path.parent() {
-                            dirs.insert(parent.to_owned());
-                        }
-                    }
+        dirs_of(
+            &self.context,
+            &self.dockerfile,
+            &walk(&self.context, &self.dockerfile),
+        )
+    }
+
+    /// The directories to watch, as they were when the build read them.
+    pub fn read_dirs(&self) -> &BTreeSet<PathBuf> {
+        &self.read_dirs
+    }
+}
+
+/// What a build of `context` with `dockerfile` sends; nothing when it
+/// cannot be read.
+fn walk(context: &Path, dockerfile: &Path) -> Vec<ContextEntry> {
+    BuildContext::new(context, dockerfile)
+        .and_then(|c| c.entries())
+        .unwrap_or_default()
+}
+
+/// The context root, the Dockerfile's directory, and every directory the
+/// context sends or sends files from.
+fn dirs_of(context: &Path, dockerfile: &Path, entries: &[ContextEntry]) -> BTreeSet<PathBuf> {
+    let mut dirs = BTreeSet::from([context.to_owned()]);
+    if let Some(parent) = dockerfile.parent() {
+        dirs.insert(parent.to_owned());
+    }
+    for entry in entries {
+        let path = context.join(&entry.path);
+        match entry.kind {
+            EntryKind::Dir => {
+                dirs.insert(path);
+            }
+            _ => {
+                if let Some(parent) = path.parent() {
+                    dirs.insert(parent.to_owned());
                 }
             }
         }
-        dirs
     }
+    dirs
 }
 
 fn slash(path: &Path) -> String {
@@ -209,6 +231,21 @@ impl Graph {
         scripts.iter().any(|(p, _)| p == path)
             || self.modules.contains_key(path)
             || self.builds().any(|(_, b)| b.is_affected_by(path))
+    }
+
+    /// The directories the builds of task `task` (of this run) read, to
+    /// watch from the moment they read them.
+    pub fn dirs_read_by(&self, task: usize) -> BTreeSet<PathBuf> {
+        self.current
+            .get(&task)
+            .map(|(_, inputs)| {
+                inputs
+                    .builds
+                    .iter()
+                    .flat_map(|b| b.read_dirs().iter().cloned())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Every build known, with its task: earlier runs' and this run's.

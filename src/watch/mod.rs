@@ -224,17 +224,13 @@ impl Session<'_> {
         let sink = EventSink::new(move |event| {
             // Watch a build's files before it reads them, so no change made
             // from then on is missed.
-            if let Event::BuildRead {
-                context,
-                dockerfile,
-                ..
-            } = event
-            {
-                let dirs = BuildInput::new(context.clone(), dockerfile.clone()).dirs();
-                lock(&watcher).add_dirs(&dirs);
+            let mut known = lock(&graph);
+            known.observe(event);
+            if let Event::BuildRead { task, .. } = event {
+                lock(&watcher).add_dirs(&known.dirs_read_by(*task));
             }
+            drop(known);
             reporter.report(event);
-            lock(&graph).observe(event);
         });
         let options = RunOptions {
             keep: Arc::new(keep),
