@@ -135,8 +135,8 @@ def start_watch():
     return watch, q
 
 
-def save_and_wait(q, text):
-    """Saves the Dockerfile; returns (save -> rerun start, debounce end -> rerun start)."""
+def save(q, text):
+    """Saves the Dockerfile and waits for its rerun; returns (when it saved, the rerun's report)."""
     saved_at = time.time()
     with open(DOCKERFILE, "w") as f:
         f.write(text)
@@ -147,6 +147,12 @@ def save_and_wait(q, text):
     if run["trigger"] != "docker/Dockerfile.gpu changed":
         print("watch.py: unexpected trigger %r" % run["trigger"], file=sys.stderr)
         sys.exit(1)
+    return saved_at, run
+
+
+def save_and_wait(q, text):
+    """Saves the Dockerfile; returns (save -> rerun start, debounce end -> rerun start)."""
+    saved_at, run = save(q, text)
     return run["started_at"] - saved_at, run["started_at"] - run["settled_at"]
 
 
@@ -209,27 +215,12 @@ def main():
         return noisy_main()
     setup()
     original = open(DOCKERFILE).read()
-    watch = subprocess.Popen(
-        [BIN, "watch", "scripts/demo.rhai", "--approve", "--format", "json", "--debounce", str(DEBOUNCE_MS)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    q = queue.Queue()
-    threading.Thread(target=reader, args=(watch.stdout, q), daemon=True).start()
+    watch, q = start_watch()
     start_latency, first_result, rerun_durations = [], [], []
     try:
-        first = next_run(q)
-        if first["exit"] != 0:
-            print("watch.py: the first run failed", file=sys.stderr)
-            sys.exit(1)
         for i in range(RUNS):
             text = original if i % 2 else original + "# benchmark save %d\n" % i
-            saved_at = time.time()
-            with open(DOCKERFILE, "w") as f:
-                f.write(text)
-            run = next_run(q)
-            if run["exit"] != 0:
-                print("watch.py: a rerun failed: %s" % json.dumps(run)[:2000], file=sys.stderr)
-                sys.exit(1)
+            saved_at, run = save(q, text)
             rerun = [t for t in run["tasks"] if not t["kept"] and not t["implicit"]]
             ends = [c["finished_at"] for t in rerun for c in t["checks"]]
             start_latency.append(run["started_at"] - run["settled_at"])

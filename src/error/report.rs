@@ -137,14 +137,7 @@ impl Report {
             self.notes.extend(help.lines().map(|l| format!("  {l}")));
         }
         for label in &other.labels {
-            let shown = &other.shown[label.shown];
-            let span = FileSpan {
-                name: shown.name.clone(),
-                text: Arc::clone(&shown.text),
-                offset: label.offset,
-                len: label.len,
-                label: label.text.clone(),
-            };
+            let span = other.span_of(label);
             let already = self
                 .labels
                 .iter()
@@ -162,14 +155,7 @@ impl Report {
             .labels
             .iter()
             .map(|label| {
-                let shown = &self.shown[label.shown];
-                let span = FileSpan {
-                    name: shown.name.clone(),
-                    text: Arc::clone(&shown.text),
-                    offset: label.offset,
-                    len: label.len,
-                    label: label.text.clone(),
-                };
+                let span = self.span_of(label);
                 Place {
                     file: span.name.clone(),
                     line: span.line(),
@@ -181,6 +167,17 @@ impl Report {
             .collect();
         places.sort_by_key(|p| !p.primary);
         places
+    }
+
+    fn span_of(&self, label: &Label) -> FileSpan {
+        let shown = &self.shown[label.shown];
+        FileSpan {
+            name: shown.name.clone(),
+            text: Arc::clone(&shown.text),
+            offset: label.offset,
+            len: label.len,
+            label: label.text.clone(),
+        }
     }
 
     /// The help and the notes, as rendered under the snippets.
