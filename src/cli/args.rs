@@ -146,6 +146,13 @@ pub struct CommonArgs {
     #[arg(long = "allow-path", value_name = "DIR")]
     pub allow_paths: Vec<PathBuf>,
 
+    /// Let containers use a network mode that reaches past shakedown's own
+    /// containers: `host` (the machine's network: servers listen on every
+    /// interface) or `container:NAME` (another container's network;
+    /// `container` allows any). Refused otherwise; repeatable.
+    #[arg(long = "allow-network", value_name = "MODE")]
+    pub allow_networks: Vec<String>,
+
     /// The Docker Engine to use, e.g. unix:///var/run/docker.sock or
     /// tcp://127.0.0.1:2375 (default: DOCKER_HOST, else the local socket).
     #[arg(long, value_name = "URL", env = "DOCKER_HOST")]

@@ -68,6 +68,7 @@ pub struct CommonConfig {
     pub color: ColorChoice,
     pub host: Option<String>,
     pub allow_paths: Vec<PathBuf>,
+    pub allow_networks: Vec<String>,
 }
 
 /// What `run` writes for CI besides its output.
@@ -158,6 +159,7 @@ impl Config {
                         format: Format::Human,
                         color,
                         allow_paths: Vec::new(),
+                        allow_networks: Vec::new(),
                         host: None,
                     },
                     &command_line,
@@ -174,16 +176,14 @@ impl CommonConfig {
         if args.jobs == 0 {
             return Err(ConfigError::ZeroJobs);
         }
-        let vars = args
-            .vars
+        let vars = vars(&args.vars)?;
+        if let Some(bad) = args
+            .allow_networks
             .iter()
-            .map(|given| match given.split_once('=') {
-                Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
-                _ => Err(ConfigError::BadVar {
-                    given: given.clone(),
-                }),
-            })
-            .collect::<Result<_, _>>()?;
+            .find(|n| !crate::host::network_mode::is_valid_allowance(n))
+        {
+            return Err(ConfigError::BadAllowNetwork { given: bad.clone() });
+        }
         let approve = if args.approve {
             ApproveMode::Auto
         } else if std::io::stdin().is_terminal() {
@@ -210,6 +210,7 @@ impl CommonConfig {
             color: args.color,
             host: args.host.filter(|h| !h.is_empty()),
             allow_paths: args.allow_paths,
+            allow_networks: args.allow_networks,
         })
     }
 
@@ -223,6 +224,7 @@ impl CommonConfig {
             selection: self.selection.clone(),
             vars: self.vars.clone(),
             allow_paths: self.allow_paths.clone(),
+            allow_networks: self.allow_networks.clone(),
             keep: Arc::default(),
             trigger: None,
             settled_at: None,
@@ -334,6 +336,25 @@ fn patterns(given: &[String], flag: &str, command_line: &str) -> Vec<Pattern> {
             Pattern::new(text, span)
         })
         .collect()
+}
+
+/// `--var KEY=VALUE` pairs, each key once.
+fn vars(given: &[String]) -> Result<Vec<(String, String)>, ConfigError> {
+    let mut vars: Vec<(String, String)> = Vec::new();
+    for pair in given {
+        let Some((key, value)) = pair.split_once('=').filter(|(key, _)| !key.is_empty()) else {
+            return Err(ConfigError::BadVar {
+                given: pair.clone(),
+            });
+        };
+        if vars.iter().any(|(k, _)| k == key) {
+            return Err(ConfigError::DuplicateVar {
+                key: key.to_owned(),
+            });
+        }
+        vars.push((key.to_owned(), value.to_owned()));
+    }
+    Ok(vars)
 }
 
 fn default_scripts(scripts: Vec<PathBuf>) -> Result<Vec<PathBuf>, ConfigError> {

@@ -107,6 +107,14 @@ impl Client {
                 Err(bollard::errors::Error::DockerStreamError { error }) => {
                     return Err(follower.failure(error));
                 }
+                // The engine refuses what it was sent before building:
+                // its parser rejects the Dockerfile, a target is missing.
+                Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 400..=499,
+                    message,
+                }) => {
+                    return Err(follower.failure(message));
+                }
                 Err(err) => {
                     return Err(OpError::from_bollard(&err, self.endpoint(), None).into());
                 }

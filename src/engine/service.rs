@@ -155,6 +155,20 @@ impl Client {
         })
     }
 
+    /// The run id a container carries (`io.shakedown.run`), `None` when it
+    /// carries none, `NoImage` when there is no such container.
+    pub async fn run_label_of(&self, container: &str) -> Result<Option<String>, OpError> {
+        let docker = self.ready().await?;
+        let inspected = docker
+            .inspect_container(container, None::<InspectContainerOptions>)
+            .await
+            .map_err(|err| OpError::from_bollard(&err, &self.endpoint, Some(container)))?;
+        Ok(inspected
+            .config
+            .and_then(|c| c.labels)
+            .and_then(|labels| labels.get(super::RUN_LABEL).cloned()))
+    }
+
     /// stdout and stderr interleaved as the container wrote them; the last
     /// `tail` lines only, when given.
     pub async fn service_logs(&self, id: &str, tail: Option<usize>) -> Result<String, OpError> {

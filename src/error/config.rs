@@ -22,6 +22,34 @@ pub enum ConfigError {
         source: std::io::Error,
     },
 
+    #[error("script {path} is {kind}, not a regular file")]
+    #[diagnostic(
+        code(shakedown::cli::script_not_a_file),
+        help("name a script file (.rhai); pipes, devices and directories are not read")
+    )]
+    ScriptNotAFile { path: String, kind: &'static str },
+
+    #[error("script {path} is larger than {limit} bytes")]
+    #[diagnostic(
+        code(shakedown::cli::script_too_large),
+        help("a checklist is far smaller; check that this is the script you meant, or split it with `import`")
+    )]
+    ScriptTooLarge { path: String, limit: u64 },
+
+    #[error("--var {key} is given more than once")]
+    #[diagnostic(
+        code(shakedown::cli::duplicate_var),
+        help("give each key once; the script would see only one of the values")
+    )]
+    DuplicateVar { key: String },
+
+    #[error("--allow-network {given:?} is not a network mode that can be allowed")]
+    #[diagnostic(
+        code(shakedown::cli::bad_allow_network),
+        help("give host, container:NAME (one container's network) or container (any container's)")
+    )]
+    BadAllowNetwork { given: String },
+
     #[error("no script given and {default} does not exist")]
     #[diagnostic(
         code(shakedown::cli::no_script),

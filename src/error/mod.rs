@@ -1,6 +1,7 @@
 //! Errors as types, one enum per area, each a miette [`Diagnostic`] with a
 //! `shakedown::area::kind` code; the mapping to exit codes lives here.
 
+pub mod caught;
 mod config;
 mod engine;
 mod report;

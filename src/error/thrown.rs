@@ -1,4 +1,4 @@
-use rhai::{Dynamic, EvalAltResult, Position};
+use rhai::{EvalAltResult, Position};
 
 use super::report::FileSpan;
 use super::Exit;
@@ -101,16 +101,20 @@ impl Thrown {
         self
     }
 
-    /// As the error a registered function returns.
+    /// As the error a registered function returns: a map a script's
+    /// `catch` can read (see [`super::caught`]).
     pub fn at(self, position: Position) -> Box<EvalAltResult> {
-        EvalAltResult::ErrorRuntime(Dynamic::from(self), position).into()
+        EvalAltResult::ErrorRuntime(super::caught::to_dynamic(self, position), position).into()
     }
 
     /// Finds a `Thrown` inside an evaluation error, looking through the
     /// function-call wrappers Rhai adds.
     pub fn find(err: &EvalAltResult) -> Option<Thrown> {
         match err {
-            EvalAltResult::ErrorRuntime(value, _) => value.clone().try_cast::<Thrown>(),
+            EvalAltResult::ErrorRuntime(value, _) => match value.read_lock::<rhai::Map>() {
+                Some(map) => super::caught::find(&map),
+                None => value.clone().try_cast::<Thrown>(),
+            },
             EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
             | EvalAltResult::ErrorInModule(_, inner, _) => Self::find(inner),
             _ => None,

@@ -1,17 +1,14 @@
 //! `compose(path)`: a compose file, read without the engine.
 
-use std::sync::Arc;
-
 use rhai::{Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
 use super::convert::RhaiResult;
 use super::dockerfile_value::to_int;
-use super::provenance;
-use super::static_mod::resolve;
+use super::paths::read_named;
 use super::text_file::TextFile;
 use super::ApiModule;
-use crate::error::{FileSpan, Thrown, ThrownKind};
-use crate::static_read::compose::{parse, Node, Value};
+use crate::error::{Thrown, ThrownKind};
+use crate::static_read::compose::{read, ComposeError, Node, Value};
 
 pub const MODULE: ApiModule = ApiModule {
     title: "Compose files",
@@ -27,39 +24,30 @@ fn register(engine: &mut Engine) {
 }
 
 fn compose(call: &NativeCallContext, path: &str) -> RhaiResult<Map> {
-    let real = resolve(call, path)?;
-    let text = std::fs::read_to_string(&real).map_err(|err| {
-        Thrown::new(
-            ThrownKind::Failure,
-            "shakedown::file::unreadable",
-            format!("{path} cannot be read: {err}"),
-        )
-        .help("check the path; it is relative to the directory shakedown runs in")
-        .at(call.call_position())
-    })?;
-    let file = TextFile {
-        name: path.to_owned(),
-        text: Arc::from(text.as_str()),
-    };
-    let root = parse(&text).map_err(|err| {
-        let span = FileSpan {
-            name: path.to_owned(),
-            text: Arc::clone(&file.text),
-            offset: err.offset,
-            len: 1,
-            label: err.message.clone(),
-        };
-        Thrown::new(
-            ThrownKind::Failure,
-            "shakedown::compose::parse",
-            format!(
-                "{path} is not valid YAML: {} (line {})",
-                err.message, err.line
+    let (_, text) = read_named(call, path)?;
+    let file = TextFile::new(path, text);
+    let root = read(file.text()).map_err(|err| {
+        let mut span = file.line_span(err.line().saturating_sub(1), "");
+        let (code, label) = match &err {
+            ComposeError::Syntax(yaml) => {
+                span.offset = yaml.offset.min(file.text().len());
+                span.len = usize::from(span.offset < file.text().len());
+                ("shakedown::compose::parse", yaml.message.clone())
+            }
+            ComposeError::Shape { label, .. } => {
+                ("shakedown::compose::not_compose", (*label).to_owned())
+            }
+            ComposeError::DuplicateKey { first, .. } => (
+                "shakedown::compose::duplicate_key",
+                format!("already defined on line {first}"),
             ),
-        )
-        .help("fix the YAML at the place shown")
-        .span(span)
-        .at(call.call_position())
+        };
+        span.label = label;
+        Thrown::new(ThrownKind::Failure, code, format!("{path} {err}"))
+            .help("compose files are YAML maps: `services` names each service's map of settings; fix the file at the place shown")
+            .span(span)
+            .label("this compose file cannot be read")
+            .at(call.call_position())
     })?;
     let mut map = Map::new();
     let mut services = Map::new();
@@ -114,9 +102,11 @@ fn service_map(file: &TextFile, service: &Node) -> Map {
                 .iter()
                 .filter_map(|item| {
                     let text = item.text()?;
-                    let origin = Some(file.line_span(item.line - 1, "set here"));
                     Some(match text.split_once('=') {
-                        Some((k, v)) => (k.into(), provenance::string(v, origin)),
+                        Some((k, v)) => (
+                            k.into(),
+                            file.string_at(v, item.line.saturating_sub(1), "set here"),
+                        ),
                         None => (text.into(), Dynamic::UNIT),
                     })
                 })
@@ -171,9 +161,10 @@ fn to_dynamic(file: &TextFile, node: &Node) -> Dynamic {
                     return Dynamic::from_int(n);
                 }
             }
-            provenance::string(
+            file.string_at(
                 text.clone(),
-                Some(file.line_span(node.line.saturating_sub(1), "the value comes from here")),
+                node.line.saturating_sub(1),
+                "the value comes from here",
             )
         }
         Value::Seq(items) => {

@@ -13,6 +13,7 @@ use super::convert::{
 use super::engine_errors::thrown;
 use super::files_mod::read_followed;
 use super::image::Image;
+use super::network_mode;
 use super::run_mod::{argv, container_options, env, RUN_OPTIONS};
 use super::run_result::RunResult;
 use super::wait_mod::{log_detail, LOG_LINES};
@@ -228,6 +229,7 @@ fn start(call: &NativeCallContext, img: &Image, options: &Map) -> RhaiResult<Con
     let ctx = ctx(call)?;
     let at = |t: Thrown| t.at(call.call_position());
     let (spec, lifetime) = start_spec(img, options).map_err(at)?;
+    network_mode::enforce(call, &ctx, spec.run.network.as_deref())?;
     let engine = Arc::clone(&ctx.run.engine);
     let id = until_cancelled(&ctx, engine.start_service(&spec)).map_err(|err| {
         let mut t = thrown(err);

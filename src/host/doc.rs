@@ -6,6 +6,7 @@ use std::fmt::Write;
 use rhai::Engine;
 use serde_json::Value;
 
+use super::limits;
 use super::values_mod::SIZES;
 use super::MODULES;
 
@@ -25,6 +26,7 @@ pub fn api_reference() -> String {
             "- `{name}`: {value} (decimal, as `docker images` shows sizes)."
         );
     }
+    out.push_str(&errors_imports_limits());
     for module in MODULES {
         let mut engine = Engine::new_raw();
         (module.register)(&mut engine);
@@ -34,6 +36,28 @@ pub fn api_reference() -> String {
         }
     }
     out
+}
+
+/// What a caught error holds, where modules come from, how much a script
+/// may hold.
+fn errors_imports_limits() -> String {
+    format!(
+        "\n## Errors, imports and limits\n\n\
+         - **A caught error** (`try {{ … }} catch (e) {{ … }}`) of a shakedown function is a map: \
+         `message`, `code` (`shakedown::area::kind`), `help` (`()` when none), `line` (of the \
+         call) and `file` (the script). `throw e` rethrows it with its whole diagnostic. Errors \
+         Rhai raises itself (an unknown function, a type mismatch) are Rhai's maps: `message`, \
+         `line`, `position`, `source`.\n\
+         - **`import \"path\" as name;`** loads `path.rhai`, relative to the importing script (or \
+         absolute), confined like every path: outside the directory shakedown runs in it is \
+         refused unless `--allow-path DIR` allows it. A module is a regular file of at most {} MB.\n\
+         - **Limits**: {}. Going past one is a script error at the line that did it. A script is \
+         at most {} MB, and a file a script reads at most {} MB.\n",
+        limits::MAX_SCRIPT_BYTES / 1_000_000,
+        limits::summary(),
+        limits::MAX_SCRIPT_BYTES / 1_000_000,
+        limits::MAX_READ_BYTES / 1_000_000,
+    )
 }
 
 fn functions(engine: &Engine) -> Vec<String> {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use rhai::{Blob, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
 use super::convert::{ctx, known_keys, opt_seconds, opt_string_map, RhaiResult};
+use super::limits;
 use super::response::Response;
 use super::ApiModule;
 use crate::error::{Thrown, ThrownKind};
@@ -18,12 +19,20 @@ redirects followed (up to 10). Any status is a response, not an error: check `st
 connection or a timeout fails with a diagnostic naming the URL. Options: `headers` (map), `body` \
 (a string or a blob), `json` (any value, sent as JSON with its content type), `multipart` (a map \
 of fields: a string is a text field; a blob is a file named after its field; a map \
-`#{ content, filename, content_type }` is a file with those), `timeout` (seconds, default 30). \
-`body`, `json` and `multipart` exclude each other.",
+`#{ content, filename, content_type }` is a file with those), `timeout` (seconds, default 30), \
+`max_body` (bytes, default `32 * MB`: a longer response body fails the request, so a streaming \
+endpoint cannot fill the memory). `body`, `json` and `multipart` exclude each other.",
     register,
 };
 
-const OPTIONS: &[&str] = &["headers", "body", "json", "multipart", "timeout"];
+const OPTIONS: &[&str] = &[
+    "headers",
+    "body",
+    "json",
+    "multipart",
+    "timeout",
+    "max_body",
+];
 const DEFAULT_TIMEOUT: f64 = 30.0;
 
 fn register(engine: &mut Engine) {
@@ -199,7 +208,28 @@ pub fn build_request(method: &str, url: &str, options: &Map) -> Result<Request, 
         headers: opt_string_map(options, "headers", &what)?,
         body: body(options, &what)?,
         timeout: Duration::from_secs_f64(timeout),
+        max_body: max_body(options, &what)?,
     })
+}
+
+/// `max_body`: a number of bytes above 0 (default [`limits::DEFAULT_MAX_BODY`]).
+fn max_body(options: &Map, what: &str) -> Result<u64, Thrown> {
+    let Some(value) = options.get("max_body") else {
+        return Ok(limits::DEFAULT_MAX_BODY);
+    };
+    value
+        .as_int()
+        .ok()
+        .and_then(|n| u64::try_from(n).ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            Thrown::usage(
+                format!(
+                    "option `max_body` of {what} must be a number of bytes above 0, not {value}"
+                ),
+                "e.g. max_body: 100 * MB",
+            )
+        })
 }
 
 /// An HTTP error as the diagnostic a primitive throws.
@@ -214,6 +244,8 @@ pub fn http_thrown(err: HttpError) -> Thrown {
             .help("the server accepted the connection but did not answer in time; raise `timeout` in the options if it is only slow"),
         HttpError::Failed { .. } => Thrown::new(ThrownKind::Failure, "shakedown::http::failed", message)
             .help("the connection broke off; the server's log may say why"),
+        HttpError::TooLarge { .. } => Thrown::new(ThrownKind::Failure, "shakedown::http::too_large", message)
+            .help("the request stopped reading there; if the endpoint really sends that much, raise `max_body` in the options (e.g. max_body: 200 * MB)"),
         HttpError::Cancelled => Thrown::new(ThrownKind::Cancelled, "shakedown::run::cancelled", message),
     }
 }

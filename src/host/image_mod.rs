@@ -12,19 +12,27 @@ use super::convert::{
 use super::engine_errors::thrown;
 use super::image::{BuiltFrom, Image};
 use super::image_origin::Origins;
+use super::limits;
+use super::paths::Confinement;
 use super::provenance;
 use super::size_evidence;
+use super::text_file::TextFile;
 use super::{base_pull, ApiModule};
 use crate::engine::{BuildError, BuildEvent, BuildFailure, BuildRequest, ImageDetails};
 use crate::error::{FileSpan, Thrown, ThrownKind};
-use crate::runner::context::Ctx;
 use crate::runner::Event;
+use crate::static_read::build_context::ContextError;
 use crate::static_read::dockerfile::Dockerfile;
+use crate::static_read::dockerignore::PatternError;
+use crate::static_read::input_file;
 
 pub const MODULE: ApiModule = ApiModule {
     title: "Images",
     intro: "Paths are relative to the directory shakedown runs in, and so is the default build \
-context. The build context honours `.dockerignore` exactly as Docker does. Nothing is ever pulled: \
+context. The context, the Dockerfile and the context's `.dockerignore` are confined like every \
+path a script names: outside that directory (`..`, absolute, or through a symlink) they are \
+refused unless `--allow-path DIR` allows them. The build context honours `.dockerignore` exactly \
+as Docker does. Nothing is ever pulled: \
 `image()` names an image the engine already has.",
     register,
 };
@@ -88,6 +96,7 @@ fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
     let context = opt_string(options, "context", "build()")
         .map_err(at)?
         .unwrap_or_else(|| ".".into());
+    confine_build(&context, &dockerfile).map_err(at)?;
     let request = BuildRequest {
         context: PathBuf::from(&context),
         dockerfile: PathBuf::from(&dockerfile),
@@ -133,7 +142,7 @@ fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
         .run
         .rt
         .block_on(ctx.run.engine.build(&request, on_event, &ctx.cancel));
-    let id = built.map_err(|err| at(build_error(&ctx, &request, err)))?;
+    let id = built.map_err(|err| at(build_error(&request, err)))?;
     ctx.task.used_image(&label, &id);
     ctx.run.emit(&Event::BuildFinished {
         task,
@@ -153,22 +162,69 @@ fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
     })
 }
 
+/// A build sends its context and its Dockerfile to the engine, where
+/// `COPY` and `img.file()` can read them: both must lie where the script
+/// may read (the context's `.dockerignore`, which a bad pattern would
+/// quote, too).
+fn confine_build(context: &str, dockerfile: &str) -> Result<(), Thrown> {
+    let confinement = Confinement::of_run();
+    confinement.check(context, "the build context")?;
+    confinement.check(dockerfile, "the Dockerfile")?;
+    let ignore = Path::new(context).join(".dockerignore");
+    confinement.check_path(
+        &ignore,
+        &ignore.display().to_string(),
+        "the build context's",
+    )?;
+    Ok(())
+}
+
 fn absolute(path: &Path) -> PathBuf {
     std::fs::canonicalize(path)
         .unwrap_or_else(|_| std::env::current_dir().unwrap_or_default().join(path))
 }
 
-fn build_error(ctx: &Ctx, request: &BuildRequest, err: BuildError) -> Thrown {
+fn build_error(request: &BuildRequest, err: BuildError) -> Thrown {
     match err {
         BuildError::Op(op) => thrown(op),
+        // The context's .dockerignore is part of what is checked: a bad
+        // pattern fails the build (exit 1), as dockerignore() does.
+        BuildError::Context(ContextError::Ignore(PatternError::BadPattern {
+            line,
+            pattern,
+            reason,
+        })) => {
+            let path = request.context.join(".dockerignore");
+            let mut thrown = Thrown::new(
+                ThrownKind::Failure,
+                "shakedown::dockerignore::pattern",
+                format!("{}: line {line}: bad pattern `{pattern}`: {reason}", path.display()),
+            )
+            .help("fix the pattern; the syntax is Go's filepath.Match plus `**`")
+            .label("this build's context cannot be sent");
+            if let Ok(text) = input_file::read_text(&path, limits::MAX_READ_BYTES) {
+                let file = TextFile::new(path.display().to_string(), text);
+                thrown = thrown.span(file.line_span(line.saturating_sub(1), reason));
+            }
+            thrown
+        }
+        // A path the script names wrongly: a script error (exit 2).
         BuildError::Context(err) => Thrown::usage(
             format!("the build context cannot be sent: {err}"),
-            "check the `dockerfile` and `context` paths (relative to the directory shakedown runs in) and the .dockerignore",
-        ),
-        BuildError::Failed(failure) => {
-            let _ = ctx;
-            build_failure(request, &failure)
-        }
+            "check the `dockerfile` and `context` paths (relative to the directory shakedown runs in)",
+        )
+        .with_code(match err {
+            ContextError::ContextMissing { .. } | ContextError::DockerfileNotFound { .. } => {
+                "shakedown::path::missing"
+            }
+            ContextError::ContextNotDirectory { .. } | ContextError::DockerfileNotAFile { .. } => {
+                "shakedown::path::not_a_file"
+            }
+            ContextError::Unreadable { .. } | ContextError::Ignore(_) => {
+                "shakedown::path::unreadable"
+            }
+        }),
+        BuildError::Failed(failure) => build_failure(request, &failure),
     }
 }
 
@@ -208,10 +264,14 @@ fn build_failure(request: &BuildRequest, failure: &BuildFailure) -> Thrown {
     )
     .help("fix the instruction shown; the build cache keeps the steps before it")
     .label("this build failed");
-    if let Ok(parsed) = Dockerfile::read(dockerfile) {
+    let engine_line = line_in_message(&failure.message);
+    let read = input_file::read_text(dockerfile, limits::MAX_READ_BYTES).ok();
+    let parsed = read
+        .clone()
+        .and_then(|text| Dockerfile::parse(dockerfile, text).ok());
+    if let Some(parsed) = parsed {
         let instruction = failure.step.and_then(|n| parsed.step(n)).or_else(|| {
-            line_in_message(&failure.message)
-                .and_then(|line| parsed.instructions.iter().find(|i| i.line == line))
+            engine_line.and_then(|line| parsed.instructions.iter().find(|i| i.line == line))
         });
         if let Some(instruction) = instruction {
             thrown = thrown.span(FileSpan {
@@ -225,6 +285,12 @@ fn build_failure(request: &BuildRequest, failure: &BuildFailure) -> Thrown {
                 },
             });
         }
+    } else if let (Some(line), Some(text)) = (engine_line, read) {
+        // The engine's parser refused a Dockerfile ours cannot read either:
+        // label the line it named.
+        let file = TextFile::new(dockerfile.display().to_string(), text);
+        thrown = thrown
+            .span(file.line_span(line.saturating_sub(1), "the engine cannot parse this line"));
     }
     if !failure.tail.is_empty() {
         thrown = thrown.detail(format!(

@@ -18,6 +18,9 @@ mod http_mod;
 mod image;
 mod image_mod;
 mod image_origin;
+mod import_resolver;
+pub mod limits;
+pub mod network_mode;
 mod paths;
 mod provenance;
 mod record_mod;
@@ -35,6 +38,7 @@ mod wait_mod;
 pub use container::Container;
 pub use doc::api_reference;
 pub use image::Image;
+pub use import_resolver::module_file;
 pub use response::Response;
 pub use run_result::RunResult;
 pub use vocabulary::suggest;
@@ -45,6 +49,7 @@ use rhai::Engine;
 
 use crate::error::{ConfigError, ScriptError, SourceFile};
 use crate::runner::{context, Script};
+use crate::static_read::input_file::{self, InputError};
 
 /// One concern of the script API: its section of the reference, and the
 /// function that registers it.
@@ -84,6 +89,8 @@ pub fn new_engine() -> Engine {
     // string seen before; values that remember their origin are known by
     // their allocation (see provenance.rs), so nothing is interned.
     engine.set_max_strings_interned(0);
+    limits::apply(&mut engine);
+    engine.set_module_resolver(import_resolver::ImportResolver);
     engine.on_progress(|_| context::is_cancelled().then(|| "stopped".into()));
     engine.on_print(values_mod::print);
     engine.on_debug(|text, _, _| values_mod::print(text));
@@ -95,14 +102,29 @@ pub fn new_engine() -> Engine {
     engine
 }
 
-/// Reads and compiles a script; the file name is the AST's source.
+/// Reads and compiles a script; the file name is the AST's source. Only a
+/// regular file of at most [`limits::MAX_SCRIPT_BYTES`] is read.
 pub fn compile(engine: &Engine, path: &Path) -> Result<Script, CompileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| {
-        CompileError::Config(ConfigError::ScriptUnreadable {
-            path: path.display().to_string(),
+    let text = read_script(path).map_err(CompileError::Config)?;
+    compile_source(engine, path, text)
+}
+
+/// Reads a script (or a module) as text: a regular file, not too large.
+pub fn read_script(path: &Path) -> Result<String, ConfigError> {
+    let shown = path.display().to_string();
+    input_file::read_text(path, limits::MAX_SCRIPT_BYTES).map_err(|err| match err {
+        InputError::NotAFile { kind } => ConfigError::ScriptNotAFile { path: shown, kind },
+        InputError::TooLarge { limit } => ConfigError::ScriptTooLarge { path: shown, limit },
+        InputError::Missing(source) | InputError::Io(source) => ConfigError::ScriptUnreadable {
+            path: shown,
             source,
-        })
-    })?;
+        },
+    })
+}
+
+/// Compiles a script's text; `path` names it in diagnostics and is the
+/// AST's source.
+pub fn compile_source(engine: &Engine, path: &Path, text: String) -> Result<Script, CompileError> {
     let file = SourceFile::new(path.display().to_string(), text);
     match engine.compile(&*file.text) {
         Ok(mut ast) => {

@@ -1,37 +1,111 @@
-//! Paths scripts read are relative to the directory shakedown runs in and
+//! Paths scripts name are relative to the directory shakedown runs in and
 //! confined to it: `..`, absolute paths and symlinks that lead outside are
-//! refused unless the user allowed a directory with `--allow-path`.
+//! refused unless the user allowed a directory with `--allow-path`. Files a
+//! script reads, build contexts, Dockerfiles and imported modules all pass
+//! through here.
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::Thrown;
+use rhai::NativeCallContext;
 
-/// Resolves `given` against `base`; `Err` when it leads outside `base` and
-/// every allowed directory.
-pub fn confine(base: &Path, given: &str, allowed: &[PathBuf]) -> Result<PathBuf, Thrown> {
-    let joined = base.join(given);
-    let resolved = real_path(&joined);
-    let base_real = real_path(base);
-    let inside = resolved.starts_with(&base_real)
-        || allowed
-            .iter()
-            .any(|dir| resolved.starts_with(real_path(&base.join(dir))));
-    if inside {
-        Ok(joined)
-    } else {
+use super::convert::RhaiResult;
+use super::limits;
+use crate::error::Thrown;
+use crate::runner::context;
+use crate::static_read::input_file::{self, InputError};
+
+/// Where the paths a script names may lead.
+#[derive(Debug, Clone)]
+pub struct Confinement {
+    /// The directory shakedown runs in; relative paths start here.
+    pub base: PathBuf,
+    /// `--allow-path` directories (relative to `base`, or absolute).
+    pub allowed: Vec<PathBuf>,
+}
+
+impl Confinement {
+    /// The confinement of the run on this thread: the current directory
+    /// and the run's `--allow-path` directories (none outside a run).
+    pub fn of_run() -> Self {
+        Self {
+            base: std::env::current_dir().unwrap_or_default(),
+            allowed: context::current()
+                .map(|ctx| ctx.run.options.allow_paths.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Resolves `given` against the base; `Err` when it leads outside the
+    /// base and every allowed directory. `what` names it in the message
+    /// ("the build context", "module").
+    pub fn check(&self, given: &str, what: &str) -> Result<PathBuf, Thrown> {
+        self.check_path(Path::new(given), given, what)
+    }
+
+    /// [`check`](Self::check) for a path already joined to another
+    /// (an import relative to its script); `shown` is how the script wrote it.
+    pub fn check_path(&self, path: &Path, shown: &str, what: &str) -> Result<PathBuf, Thrown> {
+        let joined = self.base.join(path);
+        let resolved = real_path(&joined);
+        let base_real = real_path(&self.base);
+        let inside = resolved.starts_with(&base_real)
+            || self
+                .allowed
+                .iter()
+                .any(|dir| resolved.starts_with(real_path(&self.base.join(dir))));
+        if inside {
+            return Ok(joined);
+        }
         Err(Thrown::usage(
             format!(
-                "{given:?} is outside the directory shakedown runs in ({}): it resolves to {}",
+                "{what} {shown:?} is outside the directory shakedown runs in ({}): it resolves to {}",
                 base_real.display(),
                 resolved.display()
             ),
             format!(
-                "read files below {} only, or allow a directory with --allow-path DIR",
+                "use paths below {} only, or allow a directory with --allow-path DIR",
                 base_real.display()
             ),
         )
         .with_code("shakedown::path::outside"))
     }
+}
+
+/// A path a script's reader names, confined to the run directory (or an
+/// allowed one).
+pub fn resolve(call: &NativeCallContext, path: &str) -> RhaiResult<PathBuf> {
+    super::convert::ctx(call)?;
+    Confinement::of_run()
+        .check(path, "path")
+        .map_err(|t| t.at(call.call_position()))
+}
+
+/// Reads the text of a file a script names: confined, a regular file, at
+/// most [`limits::MAX_READ_BYTES`]. A path that leads nowhere usable is a
+/// script error (exit 2): the script names it wrongly.
+pub fn read_named(call: &NativeCallContext, path: &str) -> RhaiResult<(PathBuf, String)> {
+    let real = resolve(call, path)?;
+    let text = input_file::read_text(&real, limits::MAX_READ_BYTES)
+        .map_err(|err| unreadable(path, &err).at(call.call_position()))?;
+    Ok((real, text))
+}
+
+/// Why a file a script names could not be read, as a script error.
+pub fn unreadable(path: &str, err: &InputError) -> Thrown {
+    let code = match err {
+        InputError::Missing(_) => "shakedown::path::missing",
+        InputError::NotAFile { .. } => "shakedown::path::not_a_file",
+        InputError::TooLarge { .. } => "shakedown::path::too_large",
+        InputError::Io(_) => "shakedown::path::unreadable",
+    };
+    let help = match err {
+        InputError::TooLarge { .. } => format!(
+            "files a script reads are limited to {} MB",
+            limits::MAX_READ_BYTES / 1_000_000
+        ),
+        _ => "check the path; it is relative to the directory shakedown runs in".to_owned(),
+    };
+    Thrown::usage(format!("{path} cannot be read: {err}"), help).with_code(code)
 }
 
 /// The path with symlinks resolved as far as it exists, the rest cleaned
@@ -66,6 +140,14 @@ fn clean(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn confine(base: &Path, given: &str, allowed: &[PathBuf]) -> Result<PathBuf, Thrown> {
+        Confinement {
+            base: base.to_owned(),
+            allowed: allowed.to_vec(),
+        }
+        .check(given, "path")
+    }
 
     fn setup() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();

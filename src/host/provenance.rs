@@ -9,18 +9,58 @@ use std::sync::{LazyLock, Mutex, PoisonError};
 
 use rhai::{Dynamic, ImmutableString};
 
+use super::text_file::TextFile;
 use crate::error::FileSpan;
 
-type Registry = HashMap<usize, (ImmutableString, FileSpan)>;
+/// Where a string came from. A line of a file read once is kept as the
+/// file and the line's number (a few words), not as a span of its own, so
+/// that the million lines of a large file cost little.
+enum Origin {
+    Span(Box<FileSpan>),
+    Line {
+        file: TextFile,
+        index: usize,
+        label: &'static str,
+    },
+}
+
+impl Origin {
+    fn span(&self) -> FileSpan {
+        match self {
+            Self::Span(span) => (**span).clone(),
+            Self::Line { file, index, label } => file.line_span(*index, label),
+        }
+    }
+}
+
+type Registry = HashMap<usize, (ImmutableString, Origin)>;
 
 static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(Mutex::default);
+
+/// Files whose every line was read (`f.lines`): they know their lines'
+/// addresses themselves, and keep the strings alive.
+static LINED: LazyLock<Mutex<Vec<TextFile>>> = LazyLock::new(Mutex::default);
 
 fn registry() -> std::sync::MutexGuard<'static, Registry> {
     REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+fn lined() -> std::sync::MutexGuard<'static, Vec<TextFile>> {
+    LINED.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 fn key(value: &ImmutableString) -> usize {
+    address(value)
+}
+
+/// Where a string's text lives: what tells one allocation from another.
+pub fn address(value: &ImmutableString) -> usize {
     value.as_str().as_ptr() as usize
+}
+
+/// Remembers that `file` made a string of each of its lines.
+pub fn remember_lines_of(file: &TextFile) {
+    lined().push(file.clone());
 }
 
 /// A new string that remembers where it came from.
@@ -35,20 +75,35 @@ pub fn string(text: impl Into<String>, origin: Option<FileSpan>) -> Dynamic {
 /// Remembers the origin of a string (it is kept alive, so its address is
 /// never reused for another value during the run).
 pub fn remember(value: &ImmutableString, origin: FileSpan) {
+    registry().insert(key(value), (value.clone(), Origin::Span(Box::new(origin))));
+}
+
+/// Remembers that a string comes from line `index` (0-based) of `file`.
+pub fn remember_line(value: &ImmutableString, file: &TextFile, index: usize, label: &'static str) {
+    let origin = Origin::Line {
+        file: file.clone(),
+        index,
+        label,
+    };
     registry().insert(key(value), (value.clone(), origin));
 }
 
 /// Where a value came from, if it is a string with a known origin.
 pub fn origin_of(value: &Dynamic) -> Option<FileSpan> {
     let text = value.read_lock::<ImmutableString>()?;
-    registry()
-        .get(&key(&text))
-        .map(|(_, origin)| origin.clone())
+    let at = key(&text);
+    if let Some((_, origin)) = registry().get(&at) {
+        return Some(origin.span());
+    }
+    lined()
+        .iter()
+        .find_map(|file| Some(file.line_span(file.line_of(at)?, "this line")))
 }
 
 /// Forgets every origin (a new run starts).
 pub fn clear() {
     registry().clear();
+    lined().clear();
 }
 
 #[cfg(test)]

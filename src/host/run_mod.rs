@@ -8,6 +8,7 @@ use super::convert::{ctx, known_keys, opt_seconds, opt_string, opt_string_map, R
 use super::engine_errors::thrown;
 use super::image::Image;
 use super::image_origin::Origins;
+use super::network_mode;
 use super::provenance;
 use super::run_result::RunResult;
 use super::ApiModule;
@@ -43,7 +44,7 @@ fn register(engine: &mut Engine) {
         });
     FuncRegistration::new("run")
         .with_params_info(["img: &mut Image", "command: Dynamic", "options: Map", "RunResult"])
-        .with_comments(["/// Runs with options: `network` (\"none\", \"bridge\", \"host\" or a network name), `user`,\n/// `env` (map), `workdir`, `entrypoint` (string or array; \"\" clears it), `timeout` (seconds,\n/// default 60: the container is killed and the result says it timed out), `gpus` (\"all\" or\n/// a count). `img.run([\"sh\", \"-c\", \"echo ok\"], #{ network: \"none\" })`"])
+        .with_comments(["/// Runs with options: `network` (\"none\", \"bridge\", a network name, or \"host\" and\n/// \"container:NAME\", which are refused unless `--allow-network` allows them), `user`,\n/// `env` (map), `workdir`, `entrypoint` (string or array; \"\" clears it), `timeout` (seconds,\n/// default 60: the container is killed and the result says it timed out), `gpus` (\"all\" or\n/// a count). `img.run([\"sh\", \"-c\", \"echo ok\"], #{ network: \"none\" })`"])
         .register_into_engine(
             engine,
             |call: NativeCallContext, img: &mut Image, command: Dynamic, options: Map| run(&call, img, &command, &options),
@@ -207,6 +208,7 @@ fn run(
 ) -> RhaiResult<RunResult> {
     let ctx = ctx(call)?;
     let spec = spec(img, command, options).map_err(|t| t.at(call.call_position()))?;
+    network_mode::enforce(call, &ctx, spec.network.as_deref())?;
     let output = ctx
         .run
         .rt

@@ -1,15 +1,14 @@
 //! `dockerfile`, `file`, `exists`: reading files without the engine. Values
 //! read remember their line, so failed assertions point into the file.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, FuncRegistration, NativeCallContext};
 
-use super::convert::{ctx, regex, RhaiResult};
+use super::convert::{regex, RhaiResult};
 use super::dockerfile_value::{to_int, DockerfileValue, StageValue};
 use super::evidence;
-use super::paths::confine;
+use super::paths::{read_named, resolve};
 use super::provenance;
 use super::text_file::TextFile;
 use super::ApiModule;
@@ -225,7 +224,7 @@ fn register(engine: &mut Engine) {
         "f: &mut File",
         "String",
         "/// The path it was read from.",
-        |f: &mut TextFile| Dynamic::from(f.name.clone()),
+        |f: &mut TextFile| Dynamic::from(f.name().to_owned()),
     );
     getter(
         engine,
@@ -247,9 +246,9 @@ fn register(engine: &mut Engine) {
         .with_params_info(["f: &mut File", "text: &str", "bool"])
         .with_comments(["/// Whether the text occurs in the file. Inside a check, a `false` is named in the\n/// check's diagnostic."])
         .register_into_engine(engine, |f: &mut TextFile, text: &str| {
-            let found = f.text.contains(text);
+            let found = f.text().contains(text);
             if !found {
-                evidence::absent(&f.name, format!("does not contain {text:?}"), None);
+                evidence::absent(f.name(), format!("does not contain {text:?}"), None);
             }
             found
         });
@@ -264,7 +263,7 @@ fn register(engine: &mut Engine) {
                 let regex = regex(&call, pattern)?;
                 let found = f.matches(&regex);
                 if found.is_empty() {
-                    evidence::absent(&f.name, format!("no line matches /{pattern}/"), None);
+                    evidence::absent(f.name(), format!("no line matches /{pattern}/"), None);
                 }
                 Ok(found)
             },
@@ -275,7 +274,7 @@ fn register(engine: &mut Engine) {
         .register_into_engine(engine, |call: NativeCallContext, f: &mut TextFile, pattern: &str| -> RhaiResult<i64> {
             let regex = regex(&call, pattern)?;
             let (total, lines) = f.count(&regex);
-            let mut report = crate::error::Report::new("shakedown::static::count", format!("{}: {total} match{} of /{pattern}/", f.name, if total == 1 { "" } else { "es" }));
+            let mut report = crate::error::Report::new("shakedown::static::count", format!("{}: {total} match{} of /{pattern}/", f.name(), if total == 1 { "" } else { "es" }));
             for line in lines {
                 report = report.with_span(&f.line_span(line, "matches"));
             }
@@ -302,22 +301,6 @@ fn getter<T: Clone + Send + Sync + 'static>(
         .register_into_engine(engine, f);
 }
 
-/// A script's path, confined to the run directory (or an allowed one).
-pub fn resolve(call: &NativeCallContext, path: &str) -> RhaiResult<PathBuf> {
-    let ctx = ctx(call)?;
-    let base = std::env::current_dir().unwrap_or_default();
-    confine(&base, path, &ctx.run.options.allow_paths).map_err(|t| t.at(call.call_position()))
-}
-
-fn missing(path: &str, err: &std::io::Error) -> Thrown {
-    Thrown::new(
-        ThrownKind::Failure,
-        "shakedown::file::unreadable",
-        format!("{path} cannot be read: {err}"),
-    )
-    .help("check the path; it is relative to the directory shakedown runs in")
-}
-
 /// `capture(text, regex)`: a part of a string, keeping its origin.
 fn capture(
     call: &NativeCallContext,
@@ -337,20 +320,21 @@ fn capture(
 }
 
 fn dockerfile(call: &NativeCallContext, path: &str) -> RhaiResult<DockerfileValue> {
-    let real = resolve(call, path)?;
-    match Dockerfile::read(&real) {
+    let (real, text) = read_named(call, path)?;
+    match Dockerfile::parse(&real, text) {
         Ok(parsed) => Ok(DockerfileValue {
             name: path.to_owned(),
             parsed: Arc::new(parsed),
         }),
-        Err(DockerfileError::Read { source, .. }) => {
-            Err(missing(path, &source).at(call.call_position()))
-        }
+        Err(DockerfileError::Read { source, .. }) => Err(Thrown::usage(
+            format!("{path} cannot be read: {source}"),
+            "check the path; it is relative to the directory shakedown runs in",
+        )
+        .at(call.call_position())),
         Err(DockerfileError::Parse(err)) => {
-            let text = std::fs::read_to_string(&real).unwrap_or_default();
             let span = FileSpan {
                 name: path.to_owned(),
-                text: text.into(),
+                text: err.src.inner().as_str().into(),
                 offset: err.at.offset(),
                 len: err.at.len(),
                 label: err.label.clone(),
@@ -376,9 +360,7 @@ pub struct IgnoreValue {
 }
 
 fn dockerignore(call: &NativeCallContext, path: &str) -> RhaiResult<IgnoreValue> {
-    let real = resolve(call, path)?;
-    let text = std::fs::read_to_string(&real)
-        .map_err(|err| missing(path, &err).at(call.call_position()))?;
+    let (_, text) = read_named(call, path)?;
     let rules = DockerIgnore::parse(&text).map_err(|err| {
         Thrown::new(
             ThrownKind::Failure,
@@ -395,10 +377,6 @@ fn dockerignore(call: &NativeCallContext, path: &str) -> RhaiResult<IgnoreValue>
 }
 
 fn file(call: &NativeCallContext, path: &str) -> RhaiResult<TextFile> {
-    let real = resolve(call, path)?;
-    let text = std::fs::read(&real).map_err(|err| missing(path, &err).at(call.call_position()))?;
-    Ok(TextFile {
-        name: path.to_owned(),
-        text: String::from_utf8_lossy(&text).into(),
-    })
+    let (_, text) = read_named(call, path)?;
+    Ok(TextFile::new(path, text))
 }

@@ -434,7 +434,9 @@ fn wait_http(
                             response.excerpt()
                         ))
                     }
-                    Err(err @ HttpError::BadUrl { .. }) => Attempt::Fail(http_thrown(err), false),
+                    Err(err @ (HttpError::BadUrl { .. } | HttpError::TooLarge { .. })) => {
+                        Attempt::Fail(http_thrown(err), false)
+                    }
                     Err(HttpError::Refused { reason, .. } | HttpError::Failed { reason, .. }) => {
                         Attempt::NotYet(reason)
                     }

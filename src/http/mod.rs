@@ -14,6 +14,8 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     pub body: Body,
     pub timeout: Duration,
+    /// The most bytes of response body read; more is an error.
+    pub max_body: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -62,6 +64,8 @@ pub enum HttpError {
     Timeout { url: String, seconds: f64 },
     #[error("the request to {url} failed: {reason}")]
     Failed { url: String, reason: String },
+    #[error("the body from {url} is larger than {limit} bytes (max_body)")]
+    TooLarge { url: String, limit: u64 },
     #[error("stopped before it finished")]
     Cancelled,
 }
@@ -120,8 +124,21 @@ pub async fn send(request: &Request, cancel: &CancellationToken) -> Result<Respo
         Body::Json(value) => builder.json(value),
         Body::Multipart(parts) => builder.multipart(form(parts).map_err(failed)?),
     };
+    let too_large = || HttpError::TooLarge {
+        url: request.url.clone(),
+        limit: request.max_body,
+    };
     let exchange = async {
-        let response = builder.send().await?;
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|err| classify(&err, request))?;
+        if response
+            .content_length()
+            .is_some_and(|len| len > request.max_body)
+        {
+            return Err(too_large());
+        }
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -133,15 +150,26 @@ pub async fn send(request: &Request, cancel: &CancellationToken) -> Result<Respo
                 )
             })
             .collect();
-        let body = response.bytes().await?.to_vec();
-        Ok::<Response, reqwest::Error>(Response {
+        // Read chunk by chunk, so a body that never ends stops at the cap.
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|err| classify(&err, request))?
+        {
+            if (body.len() + chunk.len()) as u64 > request.max_body {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response {
             status,
             headers,
             body,
         })
     };
     tokio::select! {
-        result = exchange => result.map_err(|err| classify(&err, request)),
+        result = exchange => result,
         () = cancel.cancelled() => Err(HttpError::Cancelled),
     }
 }

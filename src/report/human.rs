@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 
+use super::escape::printable;
 use super::humanize;
 use super::progress::Progress;
 use super::review;
@@ -132,7 +133,7 @@ impl Human {
             let line = format!(
                 "{} {}  {}\n",
                 s.dim("▸"),
-                task.name,
+                printable(&task.name),
                 s.dim(&format!(
                     "kept: {} before, {} check{}; not affected by the change",
                     task.status.word(),
@@ -154,14 +155,14 @@ impl Human {
         let mut text = format!(
             "{} {}  {}\n",
             s.bold("▸"),
-            s.bold(&task.name),
+            s.bold(&printable(&task.name)),
             s.dim(&format!(
                 "{status} in {}",
                 humanize::duration(task.duration)
             ))
         );
         if let Some(note) = &task.note {
-            text.push_str(&format!("  {}\n", s.dim(note)));
+            text.push_str(&format!("  {}\n", s.dim(&printable(note))));
         }
         for check in &task.checks {
             text.push_str(&self.check_line(check));
@@ -193,16 +194,16 @@ impl Human {
             Status::Skipped | Status::NotRun => s.yellow("-"),
         };
         let name = match check.kind {
-            CheckKind::Check => check.name.clone(),
-            CheckKind::Checkpoint => format!("checkpoint: {}", check.name),
+            CheckKind::Check => printable(&check.name).into_owned(),
+            CheckKind::Checkpoint => format!("checkpoint: {}", printable(&check.name)),
         };
         let mut extra = Vec::new();
         if !check.gate {
             extra.push("informational".to_owned());
         }
         match (&check.failure, &check.note) {
-            (Some(failure), _) => extra.push(failure.message.clone()),
-            (None, Some(note)) => extra.push(note.clone()),
+            (Some(failure), _) => extra.push(printable(&failure.message).into_owned()),
+            (None, Some(note)) => extra.push(printable(note).into_owned()),
             (None, None) => {}
         }
         let extra = if extra.is_empty() {
@@ -353,6 +354,7 @@ impl Reporter for Human {
                 instruction,
             } => {
                 let instruction = one_line(instruction, 72);
+                let image = printable(image);
                 let text = format!("building {image} step {step}/{total}: {instruction}");
                 if self.progress.is_some() {
                     self.building.insert(*task, text);

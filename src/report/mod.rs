@@ -4,6 +4,7 @@
 //! summary.
 
 pub mod colour;
+mod escape;
 mod file;
 mod github;
 mod human;
@@ -14,6 +15,7 @@ mod progress;
 mod review;
 mod style;
 
+pub use escape::printable;
 pub use file::{ReportFile, WriteErrors};
 pub use github::{escape_data, escape_property, Annotations, StepSummary};
 pub use human::Human;

@@ -1,6 +1,7 @@
 //! What a checkpoint shows before it asks: the counts of the results it
 //! reviews and every recorded figure; and the question.
 
+use super::escape::printable;
 use super::style::Style;
 use crate::runner::{CheckResult, Record, Status};
 
@@ -14,7 +15,7 @@ pub fn text(style: Style, message: &str, results: &[CheckResult], records: &[Rec
     let mut text = format!(
         "{} {}\n  reviewed: {} passed, {} failed, {} warning{}, {} skipped",
         style.bold("◆ checkpoint:"),
-        message,
+        printable(message),
         count(Status::Passed),
         count(Status::Failed),
         warned,
@@ -34,6 +35,13 @@ pub fn text(style: Style, message: &str, results: &[CheckResult], records: &[Rec
 pub fn record_lines(style: Style, records: &[Record]) -> String {
     records
         .iter()
-        .map(|r| format!("  {} {}: {}\n", style.dim("·"), r.name, r.display))
+        .map(|r| {
+            format!(
+                "  {} {}: {}\n",
+                style.dim("·"),
+                printable(&r.name),
+                printable(&r.display)
+            )
+        })
         .collect()
 }

@@ -142,7 +142,7 @@ fn outcome(
     call: (usize, usize),
 ) -> Outcome {
     let subject = Subject {
-        what: format!("checkpoint \"{message}\""),
+        what: format!("checkpoint {message:?}"),
         call: Some(call),
         call_label: "this checkpoint",
     };

@@ -31,6 +31,9 @@ pub struct RunOptions {
     pub vars: Vec<(String, String)>,
     /// Directories scripts may read besides the one shakedown runs in.
     pub allow_paths: Vec<std::path::PathBuf>,
+    /// Network modes containers may use that reach past shakedown's own
+    /// (`--allow-network`: `host`, `container:NAME`, `container`).
+    pub allow_networks: Vec<String>,
     /// Watch mode: tasks not to rerun, with the results they keep.
     pub keep: Arc<HashMap<TaskKey, TaskResult>>,
     /// Why this run started, for its header.
@@ -65,6 +68,7 @@ pub fn execute(
     let started = Instant::now();
     let started_at = super::outcome::unix_now();
     crate::host::forget_origins();
+    crate::error::caught::clear();
     let run = Arc::new(Run::new(options, env));
     run.emit(&Event::RunStarted {
         run_id: run.id.clone(),

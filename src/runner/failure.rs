@@ -290,8 +290,9 @@ pub fn script_span(script: &SourceFile, line: usize, column: usize, label: &str)
 
 fn innermost_position(err: &EvalAltResult) -> Position {
     match err {
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, pos)
-        | EvalAltResult::ErrorInModule(_, inner, pos) => {
+        // A position inside a module is in another file: point at the import.
+        EvalAltResult::ErrorInModule(_, _, pos) => *pos,
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, pos) => {
             let inner_pos = innermost_position(inner);
             if inner_pos.is_none() {
                 *pos
@@ -305,7 +306,14 @@ fn innermost_position(err: &EvalAltResult) -> Position {
 
 fn without_position(err: &EvalAltResult) -> String {
     match err {
-        EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            format!("{what} is over the limit shakedown sets")
+        }
+        // A map the script threw (a caught error it rethrew, changed): its message.
+        EvalAltResult::ErrorRuntime(value, _) => value
+            .read_lock::<rhai::Map>()
+            .and_then(|map| map.get("message").map(ToString::to_string))
+            .unwrap_or_else(|| value.to_string()),
         EvalAltResult::ErrorFunctionNotFound(signature, _) => {
             let (name, args) = signature.split_once(" (").unwrap_or((signature, ")"));
             let args = args.replace("&str | ImmutableString | String", "string");
@@ -357,6 +365,19 @@ fn classify(err: &EvalAltResult) -> (FailureKind, &'static str, Option<String>) 
                 crate::host::suggest(err),
                 "no property of that name",
             )),
+        ),
+        E::ErrorDataTooLarge(..) => (
+            FailureKind::Script,
+            "shakedown::script::too_large",
+            Some(format!(
+                "{}; a loop that keeps growing a value is the usual cause",
+                crate::host::limits::summary()
+            )),
+        ),
+        E::ErrorModuleNotFound(..) => (
+            FailureKind::Script,
+            "shakedown::script::unknown_module",
+            Some("no module of that name is imported here: `import \"path\" as name;` first (the closures of tasks and checks do not see the script's imports: call the module outside them and capture the result)".into()),
         ),
         E::ErrorMismatchDataType(..) | E::ErrorMismatchOutputType(..) => (
             FailureKind::Script,

@@ -295,7 +295,7 @@ impl Task {
         let what = if self.implicit {
             format!("script {}", self.script.file.name)
         } else {
-            format!("task \"{}\"", self.name)
+            format!("task {:?}", self.name)
         };
         let subject = Subject {
             what,
@@ -533,7 +533,7 @@ impl Task {
             timer.abort();
         }
         let subject = Subject {
-            what: format!("check \"{}\"", slot.name),
+            what: format!("check {:?}", slot.name),
             call: Some(slot.call),
             call_label: "this check",
         };

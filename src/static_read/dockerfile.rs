@@ -28,6 +28,7 @@
 //! case-sensitively (Docker ignores case), and `ONBUILD RUN <<EOF` is read as
 //! a here-document (BuildKit does not).
 
+use super::input_file::{self, InputError};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -96,14 +97,15 @@ impl Dockerfile {
     /// Reads and parses the file at `path`. Bytes that are not UTF-8 are
     /// replaced (U+FFFD), so the spans index the text as read.
     pub fn read(path: &Path) -> Result<Self, DockerfileError> {
-        let bytes = std::fs::read(path).map_err(|source| DockerfileError::Read {
-            path: path.to_path_buf(),
-            source,
+        let source = input_file::read_text(path, input_file::MAX_READ_BYTES).map_err(|err| {
+            DockerfileError::Read {
+                path: path.to_path_buf(),
+                source: match err {
+                    InputError::Missing(source) | InputError::Io(source) => source,
+                    other => std::io::Error::other(other.to_string()),
+                },
+            }
         })?;
-        let source = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
-        };
         Self::parse(path, source)
     }
 

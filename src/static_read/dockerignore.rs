@@ -27,6 +27,8 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::input_file::{self, InputError};
+
 /// A `.dockerignore` that could not be read or holds a pattern Docker rejects.
 #[derive(Debug, thiserror::Error)]
 pub enum PatternError {
@@ -144,10 +146,14 @@ impl DockerIgnore {
     /// Read `<context_dir>/.dockerignore`; no file means no patterns.
     pub fn read(context_dir: &Path) -> Result<Self, PatternError> {
         let path = context_dir.join(".dockerignore");
-        match std::fs::read(&path) {
-            Ok(bytes) => Self::parse(&String::from_utf8_lossy(&bytes)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Self::empty()),
-            Err(source) => Err(PatternError::Io { path, source }),
+        match input_file::read_text(&path, input_file::MAX_READ_BYTES) {
+            Ok(text) => Self::parse(&text),
+            Err(InputError::Missing(_)) => Ok(Self::empty()),
+            Err(InputError::Io(source)) => Err(PatternError::Io { path, source }),
+            Err(other) => Err(PatternError::Io {
+                path,
+                source: io::Error::other(other.to_string()),
+            }),
         }
     }
 

@@ -5,3 +5,4 @@ pub mod build_context;
 pub mod compose;
 pub mod dockerfile;
 pub mod dockerignore;
+pub mod input_file;

@@ -1,6 +1,6 @@
 //! The modules a script imports, found in its code: `import "lib/checks"
-//! as c;` names `lib/checks.rhai` beside the script, as Rhai's file module
-//! resolver finds it. Modules' own imports count too. An import whose path
+//! as c;` names `lib/checks.rhai` beside the script, as the import
+//! resolver (`host::module_file`) finds it. Modules' own imports count too. An import whose path
 //! is computed at run time cannot be known before it runs, and is not
 //! watched.
 
@@ -22,7 +22,7 @@ pub fn imported_modules(engine: &rhai::Engine, script: &Path, ast: &AST) -> BTre
         if !found.insert(module.clone()) {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&module) else {
+        let Ok(text) = crate::host::read_script(&module) else {
             continue;
         };
         if let Ok(ast) = engine.compile(&text) {
@@ -50,14 +50,10 @@ fn literal_imports(ast: &AST) -> Vec<String> {
     names
 }
 
-/// Where Rhai's file resolver looks for `name` imported by `importer`:
-/// beside it, with the `.rhai` extension.
+/// Where the import resolver looks for `name` imported by `importer`
+/// (beside it, `.rhai` added), as an absolute path.
 fn resolve(importer: &Path, name: &str) -> PathBuf {
-    let mut path = match importer.parent() {
-        Some(dir) if Path::new(name).is_relative() => dir.join(name),
-        _ => PathBuf::from(name),
-    };
-    path.set_extension("rhai");
+    let path = crate::host::module_file(Some(importer), name);
     std::path::absolute(&path).unwrap_or(path)
 }
 
