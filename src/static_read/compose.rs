@@ -459,7 +459,7 @@ volumes:
             ("42\n", 1),
             ("- a\n- b\n", 1),
             ("services: 42\n", 1),
-            ("services:\n  - api\n", 2),
+            ("services:\n  - api\n", 1),
             ("", 1),
             ("# only a comment\n", 1),
             ("version: '3'\nservices:\n  api: 7\n", 3),
