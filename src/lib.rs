@@ -12,6 +12,7 @@ pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod error;
+pub mod fault;
 pub mod host;
 pub mod http;
 pub mod report;

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use rhai::{Blob, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
-use super::convert::{ctx, known_keys, opt_seconds, opt_string_map, RhaiResult};
+use super::convert::{ctx, known_keys, opt_string_map, RhaiResult};
 use super::response::Response;
+use super::seconds::{opt_seconds, Zero};
 use super::ApiModule;
 use crate::error::{Thrown, ThrownKind};
 use crate::http::{Body, HttpError, Part, PartValue, Request};
@@ -24,7 +25,7 @@ of fields: a string is a text field; a blob is a file named after its field; a m
 };
 
 const OPTIONS: &[&str] = &["headers", "body", "json", "multipart", "timeout"];
-const DEFAULT_TIMEOUT: f64 = 30.0;
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn register(engine: &mut Engine) {
     engine.register_type_with_name::<Response>("Response");
@@ -192,13 +193,13 @@ pub fn build_request(method: &str, url: &str, options: &Map) -> Result<Request, 
         }
     );
     known_keys(options, OPTIONS, &what)?;
-    let timeout = opt_seconds(options, "timeout", &what)?.unwrap_or(DEFAULT_TIMEOUT);
+    let timeout = opt_seconds(options, "timeout", &what, Zero::Refused)?.unwrap_or(DEFAULT_TIMEOUT);
     Ok(Request {
         method: method.to_owned(),
         url: url.to_owned(),
         headers: opt_string_map(options, "headers", &what)?,
         body: body(options, &what)?,
-        timeout: Duration::from_secs_f64(timeout),
+        timeout,
     })
 }
 

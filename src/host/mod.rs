@@ -16,12 +16,14 @@ mod http_mod;
 mod image;
 mod image_mod;
 mod image_origin;
+mod max_output;
 mod paths;
 mod provenance;
 mod record_mod;
 mod response;
 mod run_mod;
 mod run_result;
+mod seconds;
 mod static_mod;
 mod structure_mod;
 mod text_file;
@@ -76,6 +78,11 @@ pub fn new_engine() -> Engine {
     engine.on_var(values_mod::resolve);
     for module in MODULES {
         (module.register)(&mut engine);
+    }
+    if crate::fault::armed(crate::fault::Point::Script) {
+        engine.register_fn("test_panic", |message: &str| -> () {
+            panic!("test_panic: {message}");
+        });
     }
     engine
 }

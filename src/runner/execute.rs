@@ -1,14 +1,15 @@
 use std::collections::HashMap;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rhai::Scope;
 use tokio_util::sync::CancellationToken;
 
 use super::context::{self, Ctx};
 use super::events::{Event, EventSink};
+use super::interruption::Interruption;
 use super::outcome::{RunSummary, Status, TaskResult};
+use super::panics;
 use super::run::Run;
 use super::script::Script;
 use super::task::Task;
@@ -45,8 +46,32 @@ pub struct Environment {
     pub rt: tokio::runtime::Handle,
     pub sink: EventSink,
     pub cancel: CancellationToken,
-    /// Set by the Ctrl-C handler (with `cancel`).
-    pub interrupted: Arc<AtomicBool>,
+    /// Set by the signal handler (with `cancel`): Ctrl-C, SIGTERM, SIGHUP.
+    pub interruption: Arc<Interruption>,
+}
+
+/// How long the end of a run waits for the sweep of dead runs' containers
+/// it started at its beginning (it is long done when the run used the
+/// engine; a run that did not may end before a slow engine answers).
+const SWEEP_WAIT: Duration = Duration::from_secs(2);
+
+/// Removes the run's containers when a panic unwinds through `execute`
+/// (the main thread's own code failed), before the process dies of it.
+struct RemoveOnUnwind<'a>(&'a Run);
+
+impl Drop for RemoveOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.cancel.cancel();
+            let left = self.0.rt.block_on(self.0.engine.finish_run());
+            for container in left {
+                eprintln!(
+                    "shakedown: could not remove container {} ({}): {}",
+                    container.container, container.what, container.reason
+                );
+            }
+        }
+    }
 }
 
 /// Runs the scripts one after another and returns the summary (also sent
@@ -57,10 +82,18 @@ pub fn execute(
     options: RunOptions,
     env: Environment,
 ) -> (Arc<Run>, RunSummary) {
+    panics::install_hook();
     let started = Instant::now();
     let started_at = super::outcome::unix_now();
     crate::host::forget_origins();
     let run = Arc::new(Run::new(options, env));
+    let guard = RemoveOnUnwind(&run);
+    // Every run that can reach an engine removes what killed runs left,
+    // even one that only reads files; in the background, it is cheap.
+    let sweep = {
+        let engine = Arc::clone(&run.engine);
+        run.rt.spawn(async move { engine.sweep_dead_runs().await })
+    };
     run.emit(&Event::RunStarted {
         run_id: run.id.clone(),
         scripts: scripts.iter().map(|s| s.file.name.clone()).collect(),
@@ -73,8 +106,13 @@ pub fn execute(
         run_script(&run, script);
     }
     run.join_threads();
-    run.rt.block_on(run.engine.remove_run_containers());
-    let summary = summarize(&run, scripts, started, started_at);
+    let left_behind = run.rt.block_on(async {
+        let _ = tokio::time::timeout(SWEEP_WAIT, sweep).await;
+        run.engine.finish_run().await
+    });
+    drop(guard);
+    let mut summary = summarize(&run, scripts, started, started_at);
+    summary.left_behind = left_behind;
     run.emit(&Event::RunFinished(summary.clone()));
     (run, summary)
 }
@@ -100,16 +138,25 @@ fn run_script(run: &Arc<Run>, script: &Arc<Script>) {
         check: None,
         cancel: task.cancel.clone(),
     };
-    let result = context::enter(ctx, || run.rhai.run_ast_with_scope(&mut scope, &script.ast));
-    if let Err(err) = result {
-        task.body_failed(run, &err);
+    let result = panics::catch(|| {
+        context::enter(ctx, || run.rhai.run_ast_with_scope(&mut scope, &script.ast))
+    });
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => task.body_failed(run, &err),
+        Err(panic) => task.panicked(run, &panic),
     }
+    crate::fault::point(crate::fault::Point::BeforeCleanup);
     task.finish(run, started, None);
     run.join_threads();
 }
 
 fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f64) -> RunSummary {
-    let tasks: Vec<TaskResult> = run.tasks().iter().filter_map(|t| t.result.get()).collect();
+    let tasks: Vec<TaskResult> = run
+        .tasks()
+        .iter()
+        .map(|t| t.result.get().unwrap_or_else(|| t.lost(run)))
+        .collect();
     let count = |status: Status| {
         tasks
             .iter()
@@ -132,10 +179,10 @@ fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f
         .map(|f| f.kind.exit())
         .max();
     let any_failed = tasks.iter().any(|t| t.status == Status::Failed);
-    let exit = if fatal.is_some() {
-        Exit::Engine
-    } else if run.interrupted() {
-        Exit::Interrupted
+    let exit = if let Some(fatal) = &fatal {
+        fatal.kind.exit()
+    } else if let Some(signal) = run.stopped_by() {
+        signal.exit()
     } else {
         match worst_failure {
             Some(exit) => exit,
@@ -155,9 +202,11 @@ fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f
         started_at,
         trigger: run.options.trigger.clone(),
         settled_at: run.options.settled_at,
-        interrupted: run.interrupted(),
+        interrupted: run.stopped_by().is_some(),
+        signal: run.stopped_by(),
         exit,
         tasks,
         fatal,
+        left_behind: Vec::new(),
     }
 }

@@ -4,6 +4,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::failure::Failure;
+use super::interruption::StopSignal;
+use crate::engine::LeftBehind;
 use crate::error::Exit;
 
 /// How a check, checkpoint or task ended.
@@ -117,13 +119,21 @@ pub struct RunSummary {
     /// Watch mode: when the change that triggered it settled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settled_at: Option<f64>,
+    /// Stopped by a signal (Ctrl-C, SIGTERM, SIGHUP).
     pub interrupted: bool,
+    /// Which signal, when one stopped it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<StopSignal>,
     #[serde(serialize_with = "exit_code")]
     pub exit: Exit,
     pub tasks: Vec<TaskResult>,
     /// An error that stopped the run as a whole (an unreachable engine).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fatal: Option<Arc<Failure>>,
+    /// Containers the run could not remove (the engine did not answer in
+    /// time); the next run removes them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_behind: Vec<LeftBehind>,
 }
 
 /// Now, in seconds since the Unix epoch.

@@ -1,4 +1,4 @@
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 use super::events::{Event, EventSink};
 use super::execute::{Environment, RunOptions};
 use super::failure::Failure;
+use super::interruption::{Interruption, StopSignal};
 use super::outcome::Record;
 use super::slots::Slots;
 use super::task::{CheckSlot, Task};
@@ -23,7 +24,7 @@ pub struct Run {
     pub cancel: CancellationToken,
     pub slots: Slots,
     sink: EventSink,
-    interrupted: Arc<AtomicBool>,
+    interruption: Arc<Interruption>,
     next_task: AtomicUsize,
     filtered: AtomicUsize,
     tasks: Mutex<Vec<Arc<Task>>>,
@@ -48,7 +49,7 @@ impl Run {
             rt: env.rt,
             cancel: env.cancel,
             sink: env.sink,
-            interrupted: env.interrupted,
+            interruption: env.interruption,
             next_task: AtomicUsize::new(0),
             filtered: AtomicUsize::new(0),
             tasks: Mutex::new(Vec::new()),
@@ -127,14 +128,10 @@ impl Run {
             .is_none_or(|filter| name.contains(filter))
     }
 
-    /// Ctrl-C: stop everything, and remember why.
-    pub fn interrupt(&self) {
-        self.interrupted.store(true, Ordering::SeqCst);
-        self.cancel.cancel();
-    }
-
-    pub fn interrupted(&self) -> bool {
-        self.interrupted.load(Ordering::SeqCst)
+    /// The signal that stopped the run (Ctrl-C, SIGTERM, SIGHUP), if one
+    /// did.
+    pub fn stopped_by(&self) -> Option<StopSignal> {
+        self.interruption.signal()
     }
 
     /// An error that makes the rest of the run pointless (the engine cannot
@@ -158,8 +155,8 @@ impl Run {
 
     /// Why a cancelled task or check did not finish.
     pub fn stop_reason(&self) -> &'static str {
-        if self.interrupted() {
-            "interrupted"
+        if let Some(signal) = self.stopped_by() {
+            signal.reason()
         } else if self.fatal().is_some() {
             "the run stopped: the engine could not be used"
         } else {

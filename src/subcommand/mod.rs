@@ -2,6 +2,7 @@
 
 mod check;
 mod run;
+pub mod signals;
 
 use crate::cli::{CommonConfig, Subcommand};
 use crate::error::Exit;

@@ -1,16 +1,17 @@
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
 use super::compile_all;
+use super::signals::stop_run_on_signals;
 use crate::cli::CommonConfig;
 use crate::engine::Client;
-use crate::error::{render_error, Exit};
+use crate::error::{render_error, Exit, InternalError};
 use crate::host::new_engine;
 use crate::report;
-use crate::runner::{self, Environment, EventSink, RunOptions};
+use crate::runner::{self, panics, Environment, EventSink, Interruption, RunOptions};
 
 /// `shakedown run`: compile, run against the engine, report.
 pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
@@ -29,19 +30,9 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
         return Exit::Engine;
     };
     let cancel = CancellationToken::new();
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let (cancel, interrupted) = (cancel.clone(), Arc::clone(&interrupted));
-        rt.spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupted.store(true, Ordering::SeqCst);
-                cancel.cancel();
-                eprintln!("\ninterrupted: stopping and removing containers (Ctrl-C again to quit at once)");
-            }
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(Exit::Interrupted as i32);
-            }
-        });
+    let interruption = Arc::new(Interruption::default());
+    if let Err(err) = stop_run_on_signals(&rt, cancel.clone(), Arc::clone(&interruption)) {
+        eprintln!("shakedown: cannot listen for Ctrl-C, SIGTERM and SIGHUP: {err}");
     }
     let mut reporter = report::for_format(common.format);
     let sink = EventSink::new(move |event| reporter.report(event));
@@ -62,9 +53,27 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
         rt: rt.handle().clone(),
         sink,
         cancel,
-        interrupted,
+        interruption,
     };
-    let (_, summary) = runner::execute(&compiled, options, env);
+    // The runner contains panics of checks and tasks; one that escapes it
+    // (its own code on the main thread) has had the run's containers
+    // removed on the way out, and ends here as an internal error.
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        runner::execute(&compiled, options, env)
+    }));
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
-    summary.exit
+    match outcome {
+        Ok((_, summary)) => summary.exit,
+        Err(payload) => {
+            let panic = panics::last(payload.as_ref());
+            render_error(
+                &InternalError {
+                    message: panic.describe(),
+                    help: panics::report_help(),
+                },
+                None,
+            );
+            Exit::Internal
+        }
+    }
 }

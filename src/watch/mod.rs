@@ -21,9 +21,10 @@ use crate::error::{render_error, Exit};
 use crate::host::{compile, new_engine};
 use crate::report;
 use crate::runner::{
-    self, Environment, Event, EventSink, RunOptions, RunSummary, Script, Status, TaskKey,
-    TaskResult,
+    self, Environment, Event, EventSink, RunOptions, RunSummary, Script, Status, StopSignal,
+    TaskKey, TaskResult,
 };
+use crate::subcommand::signals::Signals;
 
 /// Watch mode's own options.
 #[derive(Debug, Clone)]
@@ -35,7 +36,8 @@ pub struct WatchOptions {
 enum Msg {
     Changed(Batch),
     RunDone(RunSummary),
-    Interrupt,
+    /// Ctrl-C, SIGTERM or SIGHUP.
+    Interrupt(StopSignal),
 }
 
 /// What the next run reruns.
@@ -66,17 +68,25 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig, options: &WatchOption
     };
     let (tx, rx) = mpsc::channel();
     let current = Arc::new(Mutex::new(CancellationToken::new()));
-    {
-        let (tx, current) = (tx.clone(), Arc::clone(&current));
-        rt.spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
-                current
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .cancel();
-                let _ = tx.send(Msg::Interrupt);
-            }
-        });
+    let signals = {
+        let _inside = rt.enter();
+        Signals::listen()
+    };
+    match signals {
+        Ok(mut signals) => {
+            let (tx, current) = (tx.clone(), Arc::clone(&current));
+            rt.spawn(async move {
+                loop {
+                    let signal = signals.next().await;
+                    current
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .cancel();
+                    let _ = tx.send(Msg::Interrupt(signal));
+                }
+            });
+        }
+        Err(err) => eprintln!("shakedown: cannot listen for Ctrl-C, SIGTERM and SIGHUP: {err}"),
     }
     let watcher = match Watcher::new(
         watcher::to_channel(tx.clone(), Msg::Changed),
@@ -135,8 +145,8 @@ impl Session<'_> {
             plan = match next {
                 Some(plan) => plan,
                 None => match self.wait_for_change() {
-                    Some(plan) => plan,
-                    None => return Exit::Interrupted,
+                    Ok(plan) => plan,
+                    Err(signal) => return signal.exit(),
                 },
             };
         }
@@ -238,7 +248,7 @@ impl Session<'_> {
             rt: self.rt.handle().clone(),
             sink,
             cancel: cancel.clone(),
-            interrupted: Arc::default(),
+            interruption: Arc::default(),
         };
         let tx = self.tx.clone();
         let run = std::thread::spawn(move || {
@@ -246,7 +256,7 @@ impl Session<'_> {
             let _ = tx.send(Msg::RunDone(summary));
         });
         let mut pending: Option<Affected> = None;
-        let mut quitting = false;
+        let mut quitting = None;
         let summary = loop {
             match self.rx.recv() {
                 Ok(Msg::RunDone(summary)) => break summary,
@@ -259,16 +269,20 @@ impl Session<'_> {
                             .merge(affected);
                     }
                 }
-                Ok(Msg::Interrupt) | Err(_) => {
+                Ok(Msg::Interrupt(signal)) => {
                     cancel.cancel();
-                    quitting = true;
+                    quitting = Some(signal);
+                }
+                Err(_) => {
+                    cancel.cancel();
+                    quitting = Some(StopSignal::Interrupt);
                 }
             }
         };
         let _ = run.join();
-        self.remember(&summary, pending.is_some() || quitting);
-        if quitting {
-            std::process::exit(Exit::Interrupted as i32);
+        self.remember(&summary, pending.is_some() || quitting.is_some());
+        if let Some(signal) = quitting {
+            std::process::exit(i32::from(signal.exit() as u8));
         }
         pending.map(|affected| {
             let trigger = describe(&affected);
@@ -297,8 +311,9 @@ impl Session<'_> {
         affected
     }
 
-    /// Waits for a change that affects something; `None` on Ctrl-C.
-    fn wait_for_change(&mut self) -> Option<Plan> {
+    /// Waits for a change that affects something; the signal that stopped
+    /// watching instead (Ctrl-C, SIGTERM, SIGHUP).
+    fn wait_for_change(&mut self) -> Result<Plan, StopSignal> {
         loop {
             match self.rx.recv() {
                 Ok(Msg::Changed(batch)) => {
@@ -307,10 +322,11 @@ impl Session<'_> {
                         continue;
                     }
                     let trigger = describe(&affected);
-                    return Some(Plan::Some { affected, trigger });
+                    return Ok(Plan::Some { affected, trigger });
                 }
                 Ok(Msg::RunDone(_)) => {}
-                Ok(Msg::Interrupt) | Err(_) => return None,
+                Ok(Msg::Interrupt(signal)) => return Err(signal),
+                Err(_) => return Err(StopSignal::Interrupt),
             }
         }
     }
