@@ -28,7 +28,12 @@ fn with_panics(points: &str, args: &[&str]) -> (Ran, u32) {
 /// Containers labelled with the pid of a shakedown process.
 fn containers_of_pid(pid: u32) -> Vec<String> {
     let out = Command::new("docker")
-        .args(["ps", "-aq", "--filter", &format!("label=io.shakedown.pid={pid}")])
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=io.shakedown.pid={pid}"),
+        ])
         .output()
         .expect("docker ps runs");
     String::from_utf8_lossy(&out.stdout)
@@ -44,7 +49,10 @@ fn assert_internal(failure: &serde_json::Value, said: &str) {
     assert!(message.contains(said), "{message}");
     assert!(message.contains("(at src/"), "where it happened: {message}");
     let help = failure["help"].as_str().unwrap_or_default();
-    assert!(help.contains("bug in shakedown") && help.contains("report"), "{help}");
+    assert!(
+        help.contains("bug in shakedown") && help.contains("report"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -54,7 +62,11 @@ fn a_panic_fails_its_check_task_or_script_and_the_rest_goes_on() {
         "script",
         &["run", "--format", "json", "tests/fixtures/panics.rhai"],
     );
-    assert_eq!(ran.code, 1, "a panic is a failure, never a pass:\n{}", ran.stderr);
+    assert_eq!(
+        ran.code, 1,
+        "a panic is a failure, never a pass:\n{}",
+        ran.stderr
+    );
     let json: serde_json::Value = serde_json::from_str(&ran.stdout).expect("a JSON report");
     assert_eq!(json["exit"], 1);
 
@@ -72,10 +84,22 @@ fn a_panic_fails_its_check_task_or_script_and_the_rest_goes_on() {
     assert_eq!(top["status"], "failed");
     assert_internal(&top["error"], "test_panic: at the top level");
     let failed = failures(&json);
-    assert_eq!(failed.len(), 1, "only the panicking check failed: {failed:#?}");
+    assert_eq!(
+        failed.len(),
+        1,
+        "only the panicking check failed: {failed:#?}"
+    );
     assert!(failed[0].starts_with("\"panics\": "), "{failed:#?}");
-    assert!(ran.stderr.contains("shakedown::internal::panic"), "{}", ran.stderr);
-    assert_eq!(containers_of_pid(pid), Vec::<String>::new(), "containers left");
+    assert!(
+        ran.stderr.contains("shakedown::internal::panic"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(
+        containers_of_pid(pid),
+        Vec::<String>::new(),
+        "containers left"
+    );
 }
 
 #[test]
@@ -86,19 +110,33 @@ fn a_panic_that_escapes_the_runner_still_removes_the_containers() {
         &["run", "tests/fixtures/panic-escapes.rhai"],
     );
     assert_eq!(ran.code, 101, "{}", ran.stderr);
-    assert!(ran.stderr.contains("shakedown::internal::panic"), "{}", ran.stderr);
     assert!(
-        ran.stderr.contains("injected panic (SHAKEDOWN_TEST_PANIC=before-cleanup)"),
+        ran.stderr.contains("shakedown::internal::panic"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .contains("injected panic (SHAKEDOWN_TEST_PANIC=before-cleanup)"),
         "{}",
         ran.stderr
     );
     assert!(ran.stderr.contains("bug in shakedown"), "{}", ran.stderr);
-    assert_eq!(containers_of_pid(pid), Vec::<String>::new(), "containers left");
+    assert_eq!(
+        containers_of_pid(pid),
+        Vec::<String>::new(),
+        "containers left"
+    );
 }
 
 #[test]
 fn without_the_test_variable_there_is_nothing_to_trip() {
-    let ran = shakedown(&["run", "tests/fixtures/panic-escapes.rhai", "--format", "json"]);
+    let ran = shakedown(&[
+        "run",
+        "tests/fixtures/panic-escapes.rhai",
+        "--format",
+        "json",
+    ]);
     assert_ne!(ran.code, 101, "{}", ran.stderr);
     let ran = {
         let dir = tempfile::tempdir().expect("a temporary directory");
@@ -106,6 +144,14 @@ fn without_the_test_variable_there_is_nothing_to_trip() {
         std::fs::write(&script, "test_panic(\"boom\");\n").expect("the script is written");
         shakedown(&["run", &script.display().to_string()])
     };
-    assert_eq!(ran.code, 2, "test_panic is unknown to users:\n{}", ran.stderr);
-    assert!(ran.stderr.contains("shakedown::script::unknown_function"), "{}", ran.stderr);
+    assert_eq!(
+        ran.code, 2,
+        "test_panic is unknown to users:\n{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("shakedown::script::unknown_function"),
+        "{}",
+        ran.stderr
+    );
 }

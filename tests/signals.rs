@@ -19,7 +19,10 @@ fn containers_of_pid(pid: u32, running_only: bool) -> Vec<String> {
     }
     let filter = format!("label=io.shakedown.pid={pid}");
     args.extend(["--filter", &filter]);
-    let out = Command::new("docker").args(&args).output().expect("docker ps runs");
+    let out = Command::new("docker")
+        .args(&args)
+        .output()
+        .expect("docker ps runs");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_owned)
@@ -54,8 +57,15 @@ fn stopped_by(signal: &str, code: i32, name: &str) {
     assert_eq!(json["interrupted"], true);
     assert_eq!(json["signal"], name);
     assert_eq!(json["exit"], code);
-    assert_eq!(containers_of_pid(pid, false), Vec::<String>::new(), "containers left");
-    assert!(stderr.contains("stopping and removing containers"), "{stderr}");
+    assert_eq!(
+        containers_of_pid(pid, false),
+        Vec::<String>::new(),
+        "containers left"
+    );
+    assert!(
+        stderr.contains("stopping and removing containers"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -94,9 +104,17 @@ fn a_run_that_only_reads_files_sweeps_dead_runs_containers() {
         ])
         .output()
         .expect("docker create runs");
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     assert_eq!(containers_of(&run).len(), 1);
     let ran = shakedown(&["run", "scripts/demo-static.rhai"]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert_eq!(containers_of(&run), Vec::<String>::new(), "the static run swept it");
+    assert_eq!(
+        containers_of(&run),
+        Vec::<String>::new(),
+        "the static run swept it"
+    );
 }

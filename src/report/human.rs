@@ -272,6 +272,9 @@ impl Human {
                 );
             }
         }
+        if let Some(note) = super::left_behind::note(&summary.run_id, &summary.left_behind) {
+            eprint!("{}", self.style.yellow(&note));
+        }
         let s = self.style;
         let mut parts = vec![
             s.green(&format!("{} passed", summary.passed)),
@@ -294,10 +297,10 @@ impl Human {
         if summary.filtered > 0 {
             parts.push(format!("{} filtered out", summary.filtered));
         }
-        let verdict = match summary.exit as u8 {
-            0 => s.green("ok"),
-            130 => s.yellow("interrupted"),
-            _ => s.red("FAILED"),
+        let verdict = match (summary.signal, summary.exit as u8) {
+            (Some(signal), _) => s.yellow(signal.reason()),
+            (None, 0) => s.green("ok"),
+            (None, _) => s.red("FAILED"),
         };
         let line = format!(
             "\n{verdict}: {} in {}\n",

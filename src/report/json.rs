@@ -49,6 +49,10 @@ impl Reporter for Json {
                 }
             }
             Event::RunFinished(summary) => {
+                if let Some(note) = super::left_behind::note(&summary.run_id, &summary.left_behind)
+                {
+                    eprint!("{note}");
+                }
                 let text = if self.lines {
                     serde_json::to_string(summary)
                 } else {

@@ -4,6 +4,7 @@
 mod human;
 pub mod humanize;
 mod json;
+mod left_behind;
 mod progress;
 mod style;
 
