@@ -15,6 +15,7 @@ use bollard::Docker;
 use futures_util::future::join_all;
 use serde::Serialize;
 use tokio::sync::{oneshot, watch};
+use tokio_util::sync::CancellationToken;
 
 use super::deadline::{self, CLEANUP, CLEANUP_STALLED};
 use super::identity::Identity;
@@ -47,7 +48,14 @@ pub struct Reaper {
     in_flight: watch::Sender<usize>,
     /// A removal was abandoned and nothing has answered since.
     stalled: AtomicBool,
+    /// The run was stopped by a signal: removals get `HURRIED` more at most.
+    hurried: CancellationToken,
 }
+
+/// Once a signal has stopped the run, how long a removal may still take:
+/// the person (or CI) who stopped it expects the process to end within a
+/// few seconds, whatever the engine does.
+const HURRIED: Duration = Duration::from_secs(3);
 
 impl Default for Reaper {
     fn default() -> Self {
@@ -55,6 +63,7 @@ impl Default for Reaper {
             live: Mutex::default(),
             in_flight: watch::channel(0).0,
             stalled: AtomicBool::new(false),
+            hurried: CancellationToken::new(),
         }
     }
 }
@@ -90,6 +99,12 @@ impl Reaper {
         );
     }
 
+    /// A signal stopped the run: every removal, in flight or to come, ends
+    /// within `HURRIED` from now.
+    pub fn hurry(&self) {
+        self.hurried.cancel();
+    }
+
     /// How long the next removal may take.
     fn limit(&self) -> Duration {
         if self.stalled.load(Ordering::SeqCst) {
@@ -104,8 +119,16 @@ impl Reaper {
     /// cannot be removed stays tracked, with the reason.
     pub async fn remove(&self, docker: &Docker, id: &str) {
         let limit = self.limit();
-        let failure = match tokio::time::timeout(limit, docker.remove_container(id, force())).await
-        {
+        let hurried = async {
+            self.hurried.cancelled().await;
+            tokio::time::sleep(HURRIED).await;
+        };
+        let answer = tokio::select! {
+            answer = docker.remove_container(id, force()) => Ok(answer),
+            () = tokio::time::sleep(limit) => Err(limit),
+            () = hurried => Err(HURRIED),
+        };
+        let failure = match answer {
             Ok(
                 Ok(())
                 | Err(Bollard::DockerResponseServerError {
@@ -118,9 +141,9 @@ impl Reaper {
                 status_code: 409, ..
             })) => None,
             Ok(Err(err)) => Some(describe(&err)),
-            Err(_) => {
+            Err(waited) => {
                 self.stalled.store(true, Ordering::SeqCst);
-                Some(deadline::no_answer(limit))
+                Some(deadline::no_answer(waited))
             }
         };
         let mut live = lock(&self.live);
@@ -165,7 +188,15 @@ impl Reaper {
         let Some(docker) = docker else {
             return self.left_behind();
         };
-        let ids: Vec<String> = lock(&self.live).keys().cloned().collect();
+        // Once the engine is known stalled, what it failed to remove is not
+        // asked again (that would only cost another deadline); what was
+        // never asked is.
+        let stalled = self.stalled.load(Ordering::SeqCst);
+        let ids: Vec<String> = lock(&self.live)
+            .iter()
+            .filter(|(_, tracked)| !stalled || tracked.failure.is_none())
+            .map(|(id, _)| id.clone())
+            .collect();
         join_all(ids.iter().map(|id| self.remove(docker, id))).await;
         if !self.stalled.load(Ordering::SeqCst) {
             match labelled(docker, format!("{RUN_LABEL}={run_id}"), self.limit()).await {
@@ -232,9 +263,21 @@ pub async fn sweep_dead_runs(docker: &Docker, me: &Identity) {
     };
     let dead = found.iter().filter(|(_, labels)| me.is_dead(labels));
     join_all(dead.map(|(id, _)| async move {
-        let _ = tokio::time::timeout(CLEANUP, docker.remove_container(id, force())).await;
+        let _ = tokio::time::timeout(CLEANUP, remove_for_good(docker, id)).await;
     }))
     .await;
+}
+
+/// Removes a container and returns once it is gone: when the engine is
+/// already removing it (a request of the dead run, answered only now that
+/// the engine is back: 409), asks again until that removal has ended.
+async fn remove_for_good(docker: &Docker, id: &str) {
+    while let Err(Bollard::DockerResponseServerError {
+        status_code: 409, ..
+    }) = docker.remove_container(id, force()).await
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[cfg(test)]

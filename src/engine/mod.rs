@@ -115,6 +115,11 @@ impl Client {
         ready.as_ref().map_err(Clone::clone)
     }
 
+    /// Whether the engine has answered this run.
+    pub fn reached(&self) -> bool {
+        matches!(self.ready.get(), Some(Ok(_)))
+    }
+
     /// The labels of every container this run creates.
     fn labels(&self) -> HashMap<String, String> {
         self.identity.labels(&self.run_id)
@@ -148,6 +153,12 @@ impl Client {
     /// when the removal has ended. The end of the run waits for it.
     fn remove_later(&self, docker: &Docker, id: String) -> tokio::sync::oneshot::Receiver<()> {
         self.reaper.remove_later(docker.clone(), id)
+    }
+
+    /// A signal stopped the run: removals, in flight or to come, end within a
+    /// few seconds whatever the engine does.
+    pub fn hurry_cleanup(&self) {
+        self.reaper.hurry();
     }
 
     /// The end of a run: removes every container of this run still on the

@@ -51,9 +51,27 @@ pub struct Environment {
 }
 
 /// How long the end of a run waits for the sweep of dead runs' containers
-/// it started at its beginning (it is long done when the run used the
-/// engine; a run that did not may end before a slow engine answers).
+/// it started at its beginning while the engine has not answered yet (a
+/// run that never needed the engine does not wait long for a dead one);
+/// once the engine has answered, the sweep gets its removals' deadline.
 const SWEEP_WAIT: Duration = Duration::from_secs(2);
+
+/// Waits for the sweep: until it is done, or `SWEEP_WAIT` while the engine
+/// has not answered, or the cleanup deadline.
+async fn await_sweep(sweep: tokio::task::JoinHandle<()>, engine: &crate::engine::Client) {
+    let started = tokio::time::Instant::now();
+    let mut sweep = std::pin::pin!(sweep);
+    loop {
+        tokio::select! {
+            _ = &mut sweep => return,
+            () = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+        let waited = started.elapsed();
+        if waited > crate::engine::deadline::CLEANUP || (!engine.reached() && waited > SWEEP_WAIT) {
+            return;
+        }
+    }
+}
 
 /// Removes the run's containers when a panic unwinds through `execute`
 /// (the main thread's own code failed), before the process dies of it.
@@ -107,7 +125,7 @@ pub fn execute(
     }
     run.join_threads();
     let left_behind = run.rt.block_on(async {
-        let _ = tokio::time::timeout(SWEEP_WAIT, sweep).await;
+        await_sweep(sweep, &run.engine).await;
         run.engine.finish_run().await
     });
     drop(guard);

@@ -31,7 +31,13 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
     };
     let cancel = CancellationToken::new();
     let interruption = Arc::new(Interruption::default());
-    if let Err(err) = stop_run_on_signals(&rt, cancel.clone(), Arc::clone(&interruption)) {
+    let stopping = stop_run_on_signals(
+        &rt,
+        cancel.clone(),
+        Arc::clone(&interruption),
+        Arc::clone(&engine),
+    );
+    if let Err(err) = stopping {
         eprintln!("shakedown: cannot listen for Ctrl-C, SIGTERM and SIGHUP: {err}");
     }
     let mut reporter = report::for_format(common.format);

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 
+use crate::engine::Client;
 use crate::runner::{Interruption, StopSignal};
 
 /// The three signals, listened to from the moment this is made.
@@ -50,12 +51,14 @@ pub fn stopping_message(signal: StopSignal) -> String {
     )
 }
 
-/// `shakedown run`: the first signal is recorded in `interruption` and
-/// cancels the run; a second exits at once with its code.
+/// `shakedown run`: the first signal is recorded in `interruption`,
+/// cancels the run and hurries its cleanup; a second exits at once with its
+/// code.
 pub fn stop_run_on_signals(
     rt: &tokio::runtime::Runtime,
     cancel: CancellationToken,
     interruption: Arc<Interruption>,
+    engine: Arc<Client>,
 ) -> io::Result<()> {
     let mut signals = {
         let _inside = rt.enter();
@@ -65,6 +68,7 @@ pub fn stop_run_on_signals(
         let first = signals.next().await;
         interruption.fire(first);
         cancel.cancel();
+        engine.hurry_cleanup();
         eprintln!("{}", stopping_message(first));
         let second = signals.next().await;
         std::process::exit(i32::from(second.exit() as u8));
