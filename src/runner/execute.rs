@@ -173,7 +173,7 @@ fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f
     let tasks: Vec<TaskResult> = run
         .tasks()
         .iter()
-        .map(|t| t.result.get().unwrap_or_else(|| t.lost(run)))
+        .map(|t| t.result.get().unwrap_or_else(|| t.lost()))
         .collect();
     let count = |status: Status| {
         tasks

@@ -216,7 +216,7 @@ impl Task {
 
     /// The result of a task that ended without reporting one (shakedown
     /// failed to run it): failed, never left out of the report.
-    pub fn lost(&self, run: &Run) -> TaskResult {
+    pub fn lost(&self) -> TaskResult {
         let error = lock(&self.error).clone().unwrap_or_else(|| {
             let panic = Panic {
                 message: "the task ended without a result".to_owned(),
@@ -228,7 +228,6 @@ impl Task {
                 &self.subject(),
             ))
         });
-        let _ = run;
         TaskResult {
             id: self.id,
             name: self.name.clone(),
