@@ -8,10 +8,10 @@ use super::compile_all;
 use super::signals::stop_run_on_signals;
 use crate::cli::CommonConfig;
 use crate::engine::Client;
-use crate::error::{render_error, Exit, InternalError};
+use crate::error::{render_error, Exit};
 use crate::host::new_engine;
 use crate::report;
-use crate::runner::{self, panics, Environment, EventSink, Interruption, RunOptions};
+use crate::runner::{self, Environment, EventSink, Interruption, RunOptions};
 
 /// `shakedown run`: compile, run against the engine, report.
 pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
@@ -71,14 +71,7 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig) -> Exit {
     match outcome {
         Ok((_, summary)) => summary.exit,
         Err(payload) => {
-            let panic = panics::last(payload.as_ref());
-            render_error(
-                &InternalError {
-                    message: panic.describe(),
-                    help: panics::report_help(),
-                },
-                None,
-            );
+            super::report_escaped_panic(payload.as_ref());
             Exit::Internal
         }
     }

@@ -252,8 +252,17 @@ impl Session<'_> {
         };
         let tx = self.tx.clone();
         let run = std::thread::spawn(move || {
-            let (_, summary) = runner::execute(&scripts, options, env);
-            let _ = tx.send(Msg::RunDone(summary));
+            let run = std::panic::AssertUnwindSafe(|| runner::execute(&scripts, options, env));
+            match std::panic::catch_unwind(run) {
+                Ok((_, summary)) => {
+                    let _ = tx.send(Msg::RunDone(summary));
+                }
+                Err(payload) => {
+                    // The run's containers were removed on the way out.
+                    crate::subcommand::report_escaped_panic(payload.as_ref());
+                    std::process::exit(i32::from(Exit::Internal as u8));
+                }
+            }
         });
         let mut pending: Option<Affected> = None;
         let mut quitting = None;
