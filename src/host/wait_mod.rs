@@ -171,20 +171,18 @@ impl<'a> Wait<'a> {
         match tokio::time::timeout_at(deadline, looking).await {
             Ok(result) => result,
             Err(_) => {
-                let known = self.state.borrow().clone();
-                let state = match tokio::time::timeout(
+                // The state and the log at once, each within DETAIL_WITHIN.
+                let state = tokio::time::timeout(
                     DETAIL_WITHIN,
                     self.ctx.run.engine.service_state(&self.c.id),
-                )
-                .await
-                {
+                );
+                let (state, log) = tokio::join!(state, self.last_lines());
+                let state = match state {
                     Ok(Ok(state)) => state,
-                    _ => known.unwrap_or_default(),
+                    _ => self.state.borrow().clone().unwrap_or_default(),
                 };
                 let last = last_seen();
-                Err(self
-                    .gave_up(&state, last.as_deref().unwrap_or("nothing"))
-                    .await)
+                Err(self.gave_up_with(&state, last.as_deref().unwrap_or("nothing"), &log))
             }
         }
     }
