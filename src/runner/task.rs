@@ -430,14 +430,24 @@ impl Task {
         if let Err(panic) = panics::catch(|| self.run_check_body(run, slot, spec)) {
             if slot.result.get().is_none() {
                 let failure = Failure::internal(&panic, &self.script.file, &check_subject(slot));
-                self.settle(
-                    run,
-                    slot,
-                    Status::Failed,
-                    started.elapsed(),
-                    None,
-                    Some(failure),
-                );
+                let result = CheckResult {
+                    task: self.id,
+                    index: slot.index,
+                    name: slot.name.clone(),
+                    kind: slot.kind,
+                    gate: slot.gate,
+                    status: Status::Failed,
+                    duration: started.elapsed(),
+                    finished_at: super::outcome::unix_now(),
+                    note: None,
+                    failure: Some(Arc::new(failure)),
+                };
+                // Reported if reporting works; its task waits for it anyway.
+                let _ = panics::catch(|| run.emit(&Event::CheckFinished(result.clone())));
+                slot.result.set(result);
+                if run.options.fail_fast {
+                    run.cancel.cancel();
+                }
             }
         }
     }
