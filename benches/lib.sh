@@ -26,12 +26,14 @@ stats() {
     }'
 }
 
-# One warm-up round (not counted), then $RUNS counted rounds of every
-# contender in $CONTENDERS, the first contender rotating from round to round
-# so that a noisy machine slows all of them alike.
+# One warm-up round (not counted; none when WARMUP=0), then $RUNS counted
+# rounds of every contender in $CONTENDERS, the first contender rotating from
+# round to round so that a noisy machine slows all of them alike.
 run_rounds() {
   local name round k
-  for name in "${CONTENDERS[@]}"; do time_one "$name" warmup; done
+  if [ "${WARMUP:-1}" != 0 ]; then
+    for name in "${CONTENDERS[@]}"; do time_one "$name" warmup; done
+  fi
   for ((round = 0; round < RUNS; round++)); do
     for ((k = 0; k < ${#CONTENDERS[@]}; k++)); do
       time_one "${CONTENDERS[(round + k) % ${#CONTENDERS[@]}]}" count

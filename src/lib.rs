@@ -13,6 +13,7 @@ pub mod approvals;
 pub mod cli;
 pub mod engine;
 pub mod error;
+pub mod fault;
 pub mod host;
 pub mod http;
 pub mod report;

@@ -19,6 +19,7 @@ as_root() {
 }
 
 bash "$here/../docker/setup-engine.sh"
+bash "$here/engines/setup.sh"
 
 if ! command -v xmllint >/dev/null 2>&1; then
   command -v apt-get >/dev/null 2>&1 || { say "no apt-get: install xmllint (libxml2-utils) by hand"; exit 1; }

@@ -11,7 +11,8 @@ use clap::{Args, Parser, ValueEnum};
 #[command(name = "shakedown", version, about, long_about)]
 #[command(
     after_help = "Exit codes: 0 every gate passed; 1 a gate failed or a checkpoint was rejected; \
-2 a script or argument error; 3 the engine could not be used; 130 interrupted."
+2 a script or argument error; 3 the engine could not be used; 130, 143, 129 stopped by Ctrl-C, \
+SIGTERM, SIGHUP (containers removed first); 101 shakedown itself failed (a bug)."
 )]
 pub struct Arguments {
     #[command(subcommand)]

@@ -10,7 +10,7 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 
-use super::{Client, OpError};
+use super::{image_name, Client, OpError};
 
 /// What a path in a container is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,7 @@ impl Client {
             .create_container(None::<CreateContainerOptions>, body)
             .await
             .map_err(|err| OpError::from_bollard(&err, &self.endpoint, Some(image)))?;
+        self.track(&created.id, format!("file reader of {}", image_name(image)));
         Ok(created.id)
     }
 

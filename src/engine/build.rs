@@ -65,7 +65,12 @@ impl Client {
         mut on_event: impl FnMut(BuildEvent),
         cancel: &CancellationToken,
     ) -> Result<String, BuildError> {
-        let docker = self.ready().await.map_err(OpError::from)?;
+        let ready = tokio::select! {
+            ready = self.ready() => ready.map_err(OpError::from)?,
+            () = cancel.cancelled() => return Err(OpError::Cancelled.into()),
+        };
+        // The engine answers once it has read the whole context.
+        let docker = ready.clone().with_timeout(super::deadline::BUILD_ANSWER);
         let context = BuildContext::new(&request.context, &request.dockerfile)?;
         let options = BuildImageOptions {
             dockerfile: context.dockerfile_in_tar.clone(),

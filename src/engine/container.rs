@@ -1,15 +1,18 @@
+use std::pin::pin;
 use std::time::{Duration, Instant};
 
 use bollard::container::LogOutput;
-use bollard::models::{ContainerCreateBody, DeviceRequest, HostConfig};
+use bollard::models::{ContainerCreateBody, DeviceRequest, HostConfig, HostConfigLogConfig};
 use bollard::query_parameters::{
-    CreateContainerOptions, KillContainerOptions, LogsOptions, RemoveContainerOptions,
-    StartContainerOptions, WaitContainerOptions,
+    AttachContainerOptions, CreateContainerOptions, StartContainerOptions, WaitContainerOptions,
 };
+use bollard::Docker;
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use super::{Client, OpError};
+use super::deadline::{cancellable, DRAIN};
+use super::output::{Capture, Captured};
+use super::{image_name, Client, OpError};
 
 /// A container to run to completion, like `docker run --rm`.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +28,8 @@ pub struct RunSpec {
     pub workdir: Option<String>,
     pub timeout: Duration,
     pub gpus: Option<Gpus>,
+    /// How much of stdout and of stderr to keep (the first and last half).
+    pub max_output: usize,
 }
 
 /// `--gpus`: every GPU, or a count.
@@ -34,76 +39,155 @@ pub enum Gpus {
     Count(i64),
 }
 
+/// What a run or an exec produced; each stream bounded by `max_output`.
 #[derive(Debug, Clone, Default)]
 pub struct RunOutput {
     pub exit_code: i64,
-    pub stdout: String,
-    pub stderr: String,
+    pub stdout: Captured,
+    pub stderr: Captured,
     pub timed_out: bool,
     pub duration: Duration,
 }
 
+/// How the wait for a container ended.
 enum Ended {
     Exited(i64),
     TimedOut,
-    Cancelled,
-    Lost(OpError),
 }
 
 impl Client {
-    /// Creates, starts and waits for a container, collects its output and
-    /// removes it, whatever happens (timeout, cancel, error).
+    /// Creates a container, attaches to its output, starts it and reads its
+    /// output as it comes (bounded by `max_output`) until it exits or its
+    /// timeout; then removes it. `cancel` (a check's timeout, Ctrl-C) ends
+    /// it at once, whatever the engine does: the removal then goes on in
+    /// the background, and the end of the run waits for it.
     pub async fn run_container(
         &self,
         spec: &RunSpec,
         cancel: &CancellationToken,
     ) -> Result<RunOutput, OpError> {
-        let docker = self.ready().await?;
-        let fail = |err: bollard::errors::Error| OpError::from_bollard(&err, &self.endpoint, None);
-        let body = self.create_body(spec);
-        let created = docker
-            .create_container(None::<CreateContainerOptions>, body)
-            .await
-            .map_err(|err| OpError::from_bollard(&err, &self.endpoint, Some(&spec.image)))?;
-        let id = created.id;
-        let started = Instant::now();
-        let outcome = async {
-            docker
-                .start_container(&id, None::<StartContainerOptions>)
-                .await
-                .map_err(fail)?;
-            let ended = wait(docker, &id, spec.timeout, cancel, &self.endpoint).await;
-            let duration = started.elapsed();
-            let exit_code = match ended {
-                Ended::Exited(code) => code,
-                Ended::Lost(err) => return Err(err),
-                Ended::TimedOut | Ended::Cancelled => {
-                    let _ = docker
-                        .kill_container(&id, None::<KillContainerOptions>)
-                        .await;
-                    if matches!(ended, Ended::Cancelled) {
-                        return Err(OpError::Cancelled);
-                    }
-                    -1
-                }
-            };
-            let (stdout, stderr) = logs(docker, &id).await;
-            Ok(RunOutput {
-                exit_code,
-                stdout,
-                stderr,
-                timed_out: matches!(ended, Ended::TimedOut),
-                duration,
-            })
+        let docker = cancellable(cancel, async { Ok(self.ready().await?) }).await?;
+        let mut body = self.create_body(spec);
+        if let Some(host_config) = body.host_config.as_mut() {
+            // The output is read from the attach stream; a log of it would
+            // only cost the engine a copy of every line (a flood of short
+            // lines takes it minutes), and nothing reads it.
+            host_config.log_config = Some(HostConfigLogConfig {
+                typ: Some("none".to_owned()),
+                config: None,
+            });
         }
-        .await;
-        let remove = RemoveContainerOptions {
-            force: true,
-            v: true,
+        let created = cancellable(cancel, async {
+            docker
+                .create_container(None::<CreateContainerOptions>, body)
+                .await
+                .map_err(|err| OpError::from_bollard(&err, &self.endpoint, Some(&spec.image)))
+        })
+        .await?;
+        let id = created.id;
+        self.track(
+            &id,
+            format!(
+                "run of {} {:?}",
+                image_name(&spec.image),
+                spec.cmd.join(" ")
+            ),
+        );
+        let outcome = cancellable(cancel, self.attach_and_wait(docker, &id, spec)).await;
+        let removed = self.remove_later(docker, id);
+        if let Ok(output) = &outcome {
+            if !output.timed_out {
+                // Wait for the removal, so that at most --jobs containers
+                // exist at a time; a timeout or a cancel does not wait.
+                tokio::select! {
+                    _ = removed => {}
+                    () = cancel.cancelled() => {}
+                }
+            }
+        }
+        outcome
+    }
+
+    async fn attach_and_wait(
+        &self,
+        docker: &Docker,
+        id: &str,
+        spec: &RunSpec,
+    ) -> Result<RunOutput, OpError> {
+        let fail = |err: bollard::errors::Error| OpError::from_bollard(&err, &self.endpoint, None);
+        let attach = AttachContainerOptions {
+            stdout: true,
+            stderr: true,
+            stream: true,
             ..Default::default()
         };
-        let _ = docker.remove_container(&id, Some(remove)).await;
-        outcome
+        let mut output = docker
+            .attach_container(id, Some(attach))
+            .await
+            .map_err(fail)?
+            .output;
+        docker
+            .start_container(id, None::<StartContainerOptions>)
+            .await
+            .map_err(fail)?;
+        let started = Instant::now();
+        let options = WaitContainerOptions {
+            condition: "not-running".to_owned(),
+        };
+        let mut waiting = docker.wait_container(id, Some(options));
+        let mut deadline = pin!(tokio::time::sleep(spec.timeout));
+        let (mut stdout, mut stderr) =
+            (Capture::new(spec.max_output), Capture::new(spec.max_output));
+        let mut exited = None;
+        let mut output_open = true;
+        // Reads the output as it comes, so a container never blocks on a
+        // full pipe, until it has exited and its output has ended (or
+        // `DRAIN` after its exit: an attach stream may stay open), or the
+        // deadline.
+        let ended = loop {
+            if let Some(code) = exited {
+                if !output_open {
+                    break Ended::Exited(code);
+                }
+            }
+            tokio::select! {
+                chunk = output.next(), if output_open => match chunk {
+                    Some(Ok(LogOutput::StdOut { message } | LogOutput::Console { message })) => stdout.push(&message),
+                    Some(Ok(LogOutput::StdErr { message })) => stderr.push(&message),
+                    Some(Ok(LogOutput::StdIn { .. })) => {}
+                    Some(Err(_)) | None => output_open = false,
+                },
+                next = waiting.next(), if exited.is_none() => {
+                    exited = Some(match next {
+                        Some(Ok(response)) => response.status_code,
+                        Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => code,
+                        Some(Err(err)) => return Err(fail(err)),
+                        None => return Err(OpError::Refused(
+                            "the engine ended the wait without an exit code".into(),
+                        )),
+                    });
+                    let drain = started.elapsed() + DRAIN;
+                    if drain < spec.timeout {
+                        deadline.as_mut().reset(tokio::time::Instant::now() + DRAIN);
+                    }
+                },
+                () = &mut deadline => match exited {
+                    Some(code) => break Ended::Exited(code),
+                    None => break Ended::TimedOut,
+                },
+            }
+        };
+        let duration = started.elapsed();
+        Ok(RunOutput {
+            exit_code: match ended {
+                Ended::Exited(code) => code,
+                Ended::TimedOut => -1,
+            },
+            stdout: stdout.finish(),
+            stderr: stderr.finish(),
+            timed_out: matches!(ended, Ended::TimedOut),
+            duration,
+        })
     }
 
     /// The container `spec` describes, labelled with this run's labels.
@@ -143,50 +227,4 @@ impl Client {
             ..Default::default()
         }
     }
-}
-
-async fn wait(
-    docker: &bollard::Docker,
-    id: &str,
-    timeout: Duration,
-    cancel: &CancellationToken,
-    endpoint: &str,
-) -> Ended {
-    let options = WaitContainerOptions {
-        condition: "not-running".to_owned(),
-    };
-    let mut waiting = docker.wait_container(id, Some(options));
-    tokio::select! {
-        next = waiting.next() => match next {
-            Some(Ok(response)) => Ended::Exited(response.status_code),
-            Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ended::Exited(code),
-            Some(Err(err)) => Ended::Lost(OpError::from_bollard(&err, endpoint, None)),
-            None => Ended::Lost(OpError::Refused("the engine ended the wait without an exit code".into())),
-        },
-        () = tokio::time::sleep(timeout) => Ended::TimedOut,
-        () = cancel.cancelled() => Ended::Cancelled,
-    }
-}
-
-async fn logs(docker: &bollard::Docker, id: &str) -> (String, String) {
-    let options = LogsOptions {
-        stdout: true,
-        stderr: true,
-        ..Default::default()
-    };
-    let mut stream = docker.logs(id, Some(options));
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    while let Some(Ok(chunk)) = stream.next().await {
-        match chunk {
-            LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                stdout.extend_from_slice(&message);
-            }
-            LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
-            LogOutput::StdIn { .. } => {}
-        }
-    }
-    (
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
 }

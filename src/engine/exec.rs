@@ -8,6 +8,8 @@ use bollard::models::ExecConfig;
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
+use super::deadline::cancellable;
+use super::output::Capture;
 use super::{Client, OpError, RunOutput};
 
 /// A command to run in a container that is running.
@@ -20,16 +22,23 @@ pub struct ExecSpec {
     /// After this the result says it timed out; the engine has no way to
     /// end an exec, so the command is left to the container's removal.
     pub timeout: Duration,
+    /// How much of stdout and of stderr to keep (the first and last half).
+    pub max_output: usize,
 }
 
 impl Client {
-    /// Runs `spec` in container `id` and collects its output and exit code.
+    /// Runs `spec` in container `id` and collects its output (bounded by
+    /// `max_output`) and exit code; `cancel` ends it at once.
     pub async fn exec(
         &self,
         id: &str,
         spec: &ExecSpec,
         cancel: &CancellationToken,
     ) -> Result<RunOutput, OpError> {
+        cancellable(cancel, self.exec_until_done(id, spec)).await
+    }
+
+    async fn exec_until_done(&self, id: &str, spec: &ExecSpec) -> Result<RunOutput, OpError> {
         let docker = self.ready().await?;
         let fail = |err: bollard::errors::Error| OpError::from_bollard(&err, &self.endpoint, None);
         let options = ExecConfig {
@@ -49,14 +58,15 @@ impl Client {
         else {
             return Err(OpError::Refused("the engine detached the exec".into()));
         };
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let (mut stdout, mut stderr) =
+            (Capture::new(spec.max_output), Capture::new(spec.max_output));
         let collect = async {
             while let Some(chunk) = output.next().await {
                 match chunk.map_err(fail)? {
                     LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                        stdout.extend_from_slice(&message);
+                        stdout.push(&message);
                     }
-                    LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
+                    LogOutput::StdErr { message } => stderr.push(&message),
                     LogOutput::StdIn { .. } => {}
                 }
             }
@@ -65,7 +75,6 @@ impl Client {
         let timed_out = tokio::select! {
             collected = collect => { collected?; false }
             () = tokio::time::sleep(spec.timeout) => true,
-            () = cancel.cancelled() => return Err(OpError::Cancelled),
         };
         let duration = started.elapsed();
         let exit_code = if timed_out {
@@ -80,8 +89,8 @@ impl Client {
         };
         Ok(RunOutput {
             exit_code,
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            stdout: stdout.finish(),
+            stderr: stderr.finish(),
             timed_out,
             duration,
         })

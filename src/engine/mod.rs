@@ -5,21 +5,27 @@ mod archive;
 mod build;
 mod cleanup;
 mod container;
+pub mod deadline;
 mod exec;
+mod identity;
 mod image;
 mod op_error;
+mod output;
 mod service;
 mod transport;
 
 pub use archive::{EntryKind, PathEntry};
 pub use build::{BuildError, BuildEvent, BuildFailure, BuildRequest};
+pub use cleanup::LeftBehind;
 pub use container::{Gpus, RunOutput, RunSpec};
 pub use exec::ExecSpec;
 pub use image::{HealthDetails, ImageDetails, LayerDetails};
 pub use op_error::OpError;
-pub use service::{ServiceState, StartSpec, LOOPBACK};
+pub use output::{Capture, Captured, Lines, DEFAULT_MAX_OUTPUT};
+pub use service::{LogFollower, ServiceState, StartSpec, LOOPBACK};
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bollard::Docker;
@@ -33,9 +39,6 @@ const PID_LABEL: &str = "io.shakedown.pid";
 const HOST_LABEL: &str = "io.shakedown.host";
 const START_LABEL: &str = "io.shakedown.started";
 
-/// Builds take as long as they take; shakedown's own timeouts apply.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
-
 /// A connection to one engine, for one run.
 pub struct Client {
     endpoint: String,
@@ -44,7 +47,9 @@ pub struct Client {
     docker: Result<Docker, EngineError>,
     ready: OnceCell<Result<Docker, EngineError>>,
     run_id: String,
-    identity: cleanup::Identity,
+    identity: identity::Identity,
+    /// The containers this run created, until they are removed.
+    reaper: Arc<cleanup::Reaper>,
 }
 
 impl Client {
@@ -67,14 +72,15 @@ impl Client {
                     reason: other.to_string(),
                 },
             })
-            .map(|docker| docker.with_timeout(REQUEST_TIMEOUT));
-        let identity = cleanup::Identity::of_this_process();
+            .map(|docker| docker.with_timeout(deadline::REQUEST));
+        let identity = identity::Identity::of_this_process();
         Ok(Self {
             endpoint,
             docker,
             ready: OnceCell::new(),
             run_id: identity.run_id(),
             identity,
+            reaper: Arc::default(),
         })
     }
 
@@ -86,8 +92,7 @@ impl Client {
         &self.run_id
     }
 
-    /// The engine, answering and with the API version agreed; on first use
-    /// also removes what killed runs left behind.
+    /// The engine, answering and with the API version agreed.
     pub async fn ready(&self) -> Result<&Docker, EngineError> {
         let ready = self
             .ready
@@ -105,11 +110,15 @@ impl Client {
                             reason: "no answer within 15s".into(),
                         })?
                         .map_err(unreachable)?;
-                cleanup::sweep_dead_runs(&docker, &self.identity).await;
                 Ok(docker)
             })
             .await;
         ready.as_ref().map_err(Clone::clone)
+    }
+
+    /// Whether the engine has answered this run.
+    pub fn reached(&self) -> bool {
+        matches!(self.ready.get(), Some(Ok(_)))
     }
 
     /// The labels of every container this run creates.
@@ -117,12 +126,56 @@ impl Client {
         self.identity.labels(&self.run_id)
     }
 
-    /// Removes every container of this run still on the engine (the safety
-    /// net after Ctrl-C or a crash of a primitive). Quiet and quick when the
-    /// engine was never used.
-    pub async fn remove_run_containers(&self) {
-        if let Some(Ok(docker)) = self.ready.get() {
-            cleanup::remove_run(docker, &self.run_id).await;
+    /// Removes the containers of dead runs on this host (a run that was
+    /// killed outright leaves its containers). Quiet: when the engine cannot
+    /// be reached there is nothing to sweep, and a run that needs the engine
+    /// says so itself.
+    pub async fn sweep_dead_runs(&self) {
+        if let Ok(docker) = self.ready().await {
+            cleanup::sweep_dead_runs(docker, &self.identity).await;
         }
+    }
+
+    /// A container this run created and must remove; `what` names it if it
+    /// cannot be removed ("run of IMAGE \"cmd\"").
+    fn track(&self, id: &str, what: impl Into<String>) {
+        self.reaper.track(id, what);
+    }
+
+    /// Removes a container, running or not, within the cleanup deadline;
+    /// quiet when it is gone.
+    pub async fn remove_container(&self, id: &str) {
+        if let Ok(docker) = self.ready().await {
+            self.reaper.remove(docker, id).await;
+        }
+    }
+
+    /// Starts removing a container and returns at once; the receiver says
+    /// when the removal has ended. The end of the run waits for it.
+    fn remove_later(&self, docker: &Docker, id: String) -> tokio::sync::oneshot::Receiver<()> {
+        self.reaper.remove_later(docker.clone(), id)
+    }
+
+    /// A signal stopped the run: removals, in flight or to come, end within a
+    /// few seconds whatever the engine does.
+    pub fn hurry_cleanup(&self) {
+        self.reaper.hurry();
+    }
+
+    /// The end of a run: removes every container of this run still on the
+    /// engine, each within the cleanup deadline, and returns those it could
+    /// not. Quiet and quick when the engine was never used.
+    pub async fn finish_run(&self) -> Vec<LeftBehind> {
+        let docker = self.ready.get().and_then(|ready| ready.as_ref().ok());
+        self.reaper.finish(docker, &self.run_id).await
+    }
+}
+
+/// A short form of an image reference for messages: an id's first 12
+/// hex digits, a name as it is.
+fn image_name(image: &str) -> &str {
+    match image.strip_prefix("sha256:") {
+        Some(hex) => &hex[..hex.len().min(12)],
+        None => image,
     }
 }

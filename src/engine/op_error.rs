@@ -27,10 +27,13 @@ impl OpError {
                 None => OpError::Refused(message.clone()),
             },
             Bollard::DockerResponseServerError { message, .. } => OpError::Refused(message.clone()),
+            Bollard::RequestTimeoutError => OpError::Engine(EngineError::Unreachable {
+                endpoint: endpoint.to_owned(),
+                reason: "it did not answer in time (is it frozen or overloaded?)".to_owned(),
+            }),
             Bollard::IOError { .. }
             | Bollard::HyperResponseError { .. }
-            | Bollard::SocketNotFoundError(_)
-            | Bollard::RequestTimeoutError => OpError::Engine(EngineError::Unreachable {
+            | Bollard::SocketNotFoundError(_) => OpError::Engine(EngineError::Unreachable {
                 endpoint: endpoint.to_owned(),
                 reason: describe(err),
             }),

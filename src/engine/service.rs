@@ -8,11 +8,14 @@ use bollard::container::LogOutput;
 use bollard::models::{HealthStatusEnum, PortBinding};
 use bollard::query_parameters::{
     CreateContainerOptions, InspectContainerOptions, KillContainerOptions, LogsOptions,
-    RemoveContainerOptions, StartContainerOptions, StopContainerOptions,
+    StartContainerOptions, StopContainerOptions,
 };
+use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 
-use super::{Client, OpError, RunSpec};
+use super::deadline::{self, CLEANUP};
+use super::output::{Capture, Captured};
+use super::{image_name, Client, OpError, RunSpec};
 
 /// Published ports are bound to this address only.
 pub const LOOPBACK: &str = "127.0.0.1";
@@ -99,6 +102,10 @@ impl Client {
             .create_container(None::<CreateContainerOptions>, body)
             .await
             .map_err(|err| OpError::from_bollard(&err, &self.endpoint, Some(&spec.run.image)))?;
+        self.track(
+            &created.id,
+            format!("service of {}", image_name(&spec.run.image)),
+        );
         if let Err(err) = docker
             .start_container(&created.id, None::<StartContainerOptions>)
             .await
@@ -169,32 +176,68 @@ impl Client {
             .and_then(|labels| labels.get(super::RUN_LABEL).cloned()))
     }
 
-    /// stdout and stderr interleaved as the container wrote them; the last
-    /// `tail` lines only, when given.
-    pub async fn service_logs(&self, id: &str, tail: Option<usize>) -> Result<String, OpError> {
+    /// stdout and stderr interleaved as the container wrote them (the last
+    /// `tail` lines only, when given), bounded by `max_output`.
+    pub async fn service_logs(
+        &self,
+        id: &str,
+        tail: Option<usize>,
+        max_output: usize,
+    ) -> Result<Captured, OpError> {
+        let mut stream = self.log_stream(id, tail, false).await?;
+        let mut capture = Capture::new(max_output);
+        while let Some(chunk) = stream.next().await {
+            capture.push(&chunk?);
+        }
+        Ok(capture.finish())
+    }
+
+    /// The container's log from its start, then as it is written, until it
+    /// stops: what `wait_log` reads, each byte once.
+    pub async fn follow_logs(&self, id: &str) -> Result<LogFollower, OpError> {
+        Ok(LogFollower {
+            stream: self.log_stream(id, None, true).await?,
+        })
+    }
+
+    async fn log_stream(
+        &self,
+        id: &str,
+        tail: Option<usize>,
+        follow: bool,
+    ) -> Result<BoxStream<'static, Result<bytes::Bytes, OpError>>, OpError> {
         let docker = self.ready().await?;
         let options = LogsOptions {
             stdout: true,
             stderr: true,
+            follow,
             tail: tail.map_or_else(|| "all".to_owned(), |n| n.to_string()),
             ..Default::default()
         };
-        let mut stream = docker.logs(id, Some(options));
-        let mut text = Vec::new();
-        while let Some(chunk) = stream.next().await {
-            match chunk.map_err(|err| OpError::from_bollard(&err, &self.endpoint, None))? {
-                LogOutput::StdOut { message }
-                | LogOutput::StdErr { message }
-                | LogOutput::Console { message } => text.extend_from_slice(&message),
-                LogOutput::StdIn { .. } => {}
-            }
-        }
-        Ok(String::from_utf8_lossy(&text).into_owned())
+        let endpoint = self.endpoint.clone();
+        let stream = docker.logs(id, Some(options)).filter_map(move |chunk| {
+            let item = match chunk {
+                Ok(
+                    LogOutput::StdOut { message }
+                    | LogOutput::StdErr { message }
+                    | LogOutput::Console { message },
+                ) => Some(Ok(message)),
+                Ok(LogOutput::StdIn { .. }) => None,
+                Err(err) => Some(Err(OpError::from_bollard(&err, &endpoint, None))),
+            };
+            std::future::ready(item)
+        });
+        Ok(stream.boxed())
     }
 
     /// Stops the container (SIGTERM, then SIGKILL after `grace`).
     pub async fn stop_service(&self, id: &str, grace: Duration) -> Result<(), OpError> {
-        let docker = self.ready().await?;
+        // The engine answers once the container has stopped: up to `grace`.
+        let docker = self
+            .ready()
+            .await?
+            .clone()
+            .with_timeout(grace + deadline::REQUEST);
         let options = StopContainerOptions {
             t: Some(whole_seconds(grace)),
             ..Default::default()
@@ -209,25 +252,26 @@ impl Client {
         }
     }
 
-    /// Kills the container; quiet when it has already stopped.
+    /// Kills the container, within the cleanup deadline; quiet when it has
+    /// already stopped (its removal at the task's end is what matters).
     pub async fn kill_service(&self, id: &str) {
         if let Ok(docker) = self.ready().await {
-            let _ = docker
-                .kill_container(id, None::<KillContainerOptions>)
-                .await;
+            let kill = docker.kill_container(id, None::<KillContainerOptions>);
+            let _ = tokio::time::timeout(CLEANUP, kill).await;
         }
     }
+}
 
-    /// Removes the container, running or not; quiet when it is gone.
-    pub async fn remove_container(&self, id: &str) {
-        if let Ok(docker) = self.ready().await {
-            let options = RemoveContainerOptions {
-                force: true,
-                v: true,
-                ..Default::default()
-            };
-            let _ = docker.remove_container(id, Some(options)).await;
-        }
+/// A container's log as it is written, read by `wait_log`.
+pub struct LogFollower {
+    stream: BoxStream<'static, Result<bytes::Bytes, OpError>>,
+}
+
+impl LogFollower {
+    /// The next bytes of the log; `None` once the container has stopped
+    /// and its log has been read to the end.
+    pub async fn next(&mut self) -> Option<Result<bytes::Bytes, OpError>> {
+        self.stream.next().await
     }
 }
 

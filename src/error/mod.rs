@@ -4,12 +4,14 @@
 pub mod caught;
 mod config;
 mod engine;
+mod internal;
 mod report;
 mod script;
 mod thrown;
 
 pub use config::ConfigError;
 pub use engine::EngineError;
+pub use internal::InternalError;
 pub use report::{FileSpan, Place, Report};
 pub use script::{ScriptError, SourceFile};
 pub use thrown::{Thrown, ThrownKind};
@@ -31,6 +33,13 @@ pub enum Exit {
     Engine = 3,
     /// Interrupted by Ctrl-C (the shell convention, 128 + SIGINT).
     Interrupted = 130,
+    /// Stopped by SIGHUP (128 + 1): the terminal went away.
+    HungUp = 129,
+    /// Stopped by SIGTERM (128 + 15): CI cancelled the job.
+    Terminated = 143,
+    /// shakedown itself failed (a bug): the code Rust gives a panic. The
+    /// run's containers are removed first.
+    Internal = 101,
 }
 
 impl From<Exit> for ExitCode {

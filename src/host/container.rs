@@ -20,6 +20,8 @@ pub struct Container {
     /// The container ports `start` was asked to publish (a container that
     /// stops at once has none in `ports`).
     pub requested: Arc<Vec<u16>>,
+    /// How much of its log `logs()` and the waits keep (`max_output`).
+    pub max_output: usize,
 }
 
 impl Container {

@@ -7,16 +7,16 @@ use std::time::Duration;
 use rhai::{Array, Blob, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
 use super::container::Container;
-use super::convert::{
-    ctx, known_keys, opt_seconds, opt_string, port_arg, seconds_arg, until_cancelled, RhaiResult,
-};
+use super::convert::{ctx, known_keys, opt_string, port_arg, until_cancelled, RhaiResult};
 use super::engine_errors::thrown;
 use super::files_mod::read_followed;
 use super::image::Image;
+use super::max_output::opt_max_output;
 use super::network_mode;
 use super::run_mod::{argv, container_options, env, RUN_OPTIONS};
 use super::run_result::RunResult;
-use super::wait_mod::{log_detail, LOG_LINES};
+use super::seconds::{opt_seconds, seconds, Zero};
+use super::wait_mod::{log_detail, LOG_DETAIL_BYTES, LOG_LINES};
 use super::ApiModule;
 use crate::engine::{ExecSpec, ServiceState, StartSpec, LOOPBACK};
 use crate::error::{Thrown, ThrownKind};
@@ -32,8 +32,8 @@ needs no shell or `tar`.",
 };
 
 const START_OPTIONS: &[&str] = &["ports", "cmd"];
-const EXEC_OPTIONS: &[&str] = &["user", "env", "workdir", "timeout"];
-const DEFAULT_EXEC_TIMEOUT: f64 = 60.0;
+const EXEC_OPTIONS: &[&str] = &["user", "env", "workdir", "timeout", "max_output"];
+const DEFAULT_EXEC_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long `stop()` lets the container end on SIGTERM before SIGKILL.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
@@ -46,7 +46,7 @@ fn register(engine: &mut Engine) {
         .register_into_engine(engine, |call: NativeCallContext, img: &mut Image| start(&call, img, &Map::new()));
     FuncRegistration::new("start")
         .with_params_info(["img: &mut Image", "options: Map", "Container"])
-        .with_comments(["/// Starts the image with the options of `run` (`network`, `user`, `env`, `workdir`,\n/// `entrypoint`, `gpus`) plus `ports` and `cmd`. `ports`: an array of container ports to\n/// publish on 127.0.0.1, each on a free host port the engine chooses (`[8000]`), or a map\n/// giving the host ports (`#{ \"8000\": 18000 }`; 0 lets the engine choose). `cmd` (a string\n/// or an array) replaces the image's CMD. `timeout` (seconds; default none) kills the\n/// container when it has run that long. The container is removed when its task ends.\n/// `let c = img.start(#{ ports: [8000], env: #{ LOG_LEVEL: \"debug\" } });`"])
+        .with_comments(["/// Starts the image with the options of `run` (`network`, `user`, `env`, `workdir`,\n/// `entrypoint`, `gpus`) plus `ports` and `cmd`. `ports`: an array of container ports to\n/// publish on 127.0.0.1, each on a free host port the engine chooses (`[8000]`), or a map\n/// giving the host ports (`#{ \"8000\": 18000 }`; 0 lets the engine choose). `cmd` (a string\n/// or an array) replaces the image's CMD. `timeout` (seconds; default none) kills the\n/// container when it has run that long. `max_output` bounds what `logs()` and the waits keep\n/// of its log (bytes, default 16 MB). The container is removed when its task ends.\n/// `let c = img.start(#{ ports: [8000], env: #{ LOG_LEVEL: \"debug\" } });`"])
         .register_into_engine(engine, |call: NativeCallContext, img: &mut Image, options: Map| start(&call, img, &options));
     FuncRegistration::new("exec")
         .with_params_info(["c: &mut Container", "command: Dynamic", "RunResult"])
@@ -56,14 +56,14 @@ fn register(engine: &mut Engine) {
         });
     FuncRegistration::new("exec")
         .with_params_info(["c: &mut Container", "command: Dynamic", "options: Map", "RunResult"])
-        .with_comments(["/// Runs with options: `user`, `env` (map), `workdir`, `timeout` (seconds, default 60: the\n/// result says it timed out; the command itself ends when the container is removed).\n/// `c.exec(\"id -u\", #{ user: \"root\" })`"])
+        .with_comments(["/// Runs with options: `user`, `env` (map), `workdir`, `timeout` (seconds, default 60: the\n/// result says it timed out; the command itself ends when the container is removed),\n/// `max_output` (bytes of stdout and of stderr kept, default 16 MB: the first and last half).\n/// `c.exec(\"id -u\", #{ user: \"root\" })`"])
         .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, command: Dynamic, options: Map| {
             exec(&call, c, &command, &options)
         });
     FuncRegistration::new("logs")
         .with_params_info(["c: &mut Container", "String"])
         .with_comments([
-            "/// Everything the container wrote to stdout and stderr, interleaved as written.",
+            "/// What the container wrote to stdout and stderr, interleaved as written; when there is\n/// more than its `max_output`, the first and the last half.",
         ])
         .register_into_engine(engine, |call: NativeCallContext, c: &mut Container| {
             logs(&call, c, None)
@@ -147,8 +147,8 @@ fn register(engine: &mut Engine) {
         .with_params_info(["c: &mut Container", "grace: number", "()"])
         .with_comments(["/// Stops it, sending SIGKILL after `grace` seconds (a server running as PID 1 without a\n/// SIGTERM handler only ends then). `c.stop(1)`"])
         .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, grace: Dynamic| {
-            let grace = seconds_arg(&grace, "grace", "stop()").map_err(|t| t.at(call.call_position()))?;
-            stop(&call, c, Duration::from_secs_f64(grace))
+            let grace = seconds(&grace, "grace", "stop()", Zero::Allowed).map_err(|t| t.at(call.call_position()))?;
+            stop(&call, c, grace)
         });
     FuncRegistration::new("to_string")
         .with_params_info(["c: &mut Container", "String"])
@@ -208,27 +208,31 @@ fn ports(options: &Map) -> Result<Vec<(u16, Option<u16>)>, Thrown> {
     ))
 }
 
-fn start_spec(img: &Image, options: &Map) -> Result<(StartSpec, Option<f64>), Thrown> {
+/// What `start` was asked for: the container, how long it may live, how
+/// much of its log to keep.
+fn start_spec(img: &Image, options: &Map) -> Result<(StartSpec, Option<Duration>, usize), Thrown> {
     let allowed: Vec<&str> = RUN_OPTIONS.iter().chain(START_OPTIONS).copied().collect();
     known_keys(options, &allowed, "start()")?;
     let mut run = container_options(img, options, "start()")?;
     if let Some(cmd) = options.get("cmd") {
         run.cmd = argv(cmd)?;
     }
-    let lifetime = opt_seconds(options, "timeout", "start()")?;
+    let lifetime = opt_seconds(options, "timeout", "start()", Zero::Refused)?;
+    let max_output = opt_max_output(options, "start()")?;
     Ok((
         StartSpec {
             run,
             ports: ports(options)?,
         },
         lifetime,
+        max_output,
     ))
 }
 
 fn start(call: &NativeCallContext, img: &Image, options: &Map) -> RhaiResult<Container> {
     let ctx = ctx(call)?;
     let at = |t: Thrown| t.at(call.call_position());
-    let (spec, lifetime) = start_spec(img, options).map_err(at)?;
+    let (spec, lifetime, max_output) = start_spec(img, options).map_err(at)?;
     network_mode::enforce(call, &ctx, spec.run.network.as_deref())?;
     let engine = Arc::clone(&ctx.run.engine);
     let id = until_cancelled(&ctx, engine.start_service(&spec)).map_err(|err| {
@@ -237,10 +241,10 @@ fn start(call: &NativeCallContext, img: &Image, options: &Map) -> RhaiResult<Con
         at(t)
     })?;
     // Removed when the task ends, whatever happens from here on.
-    let killer = lifetime.map(|seconds| {
+    let killer = lifetime.map(|lifetime| {
         let (engine, id) = (Arc::clone(&engine), id.clone());
         ctx.run.rt.spawn(async move {
-            tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+            tokio::time::sleep(lifetime).await;
             engine.kill_service(&id).await;
         })
     });
@@ -258,6 +262,7 @@ fn start(call: &NativeCallContext, img: &Image, options: &Map) -> RhaiResult<Con
         built: img.built.clone(),
         ports: Arc::new(state.ports),
         requested: Arc::new(spec.ports.iter().map(|(port, _)| *port).collect()),
+        max_output,
     })
 }
 
@@ -292,8 +297,14 @@ pub fn resolve(call: &NativeCallContext, c: &Container, port: i64, what: &str) -
     if !requested {
         return host_port(c, port, what).map_err(|t| t.at(call.call_position()));
     }
-    let log = until_cancelled(&ctx, ctx.run.engine.service_logs(&c.id, Some(LOG_LINES)))
-        .unwrap_or_default();
+    let log = until_cancelled(
+        &ctx,
+        ctx.run
+            .engine
+            .service_logs(&c.id, Some(LOG_LINES), LOG_DETAIL_BYTES),
+    )
+    .map(|log| log.text)
+    .unwrap_or_default();
     Err(Thrown::new(
         ThrownKind::Failure,
         "shakedown::container::exited",
@@ -351,11 +362,10 @@ fn exec(
         user: opt_string(options, "user", "exec()").map_err(at)?,
         env: env(options, "exec()").map_err(at)?,
         workdir: opt_string(options, "workdir", "exec()").map_err(at)?,
-        timeout: Duration::from_secs_f64(
-            opt_seconds(options, "timeout", "exec()")
-                .map_err(at)?
-                .unwrap_or(DEFAULT_EXEC_TIMEOUT),
-        ),
+        timeout: opt_seconds(options, "timeout", "exec()", Zero::Refused)
+            .map_err(at)?
+            .unwrap_or(DEFAULT_EXEC_TIMEOUT),
+        max_output: opt_max_output(options, "exec()").map_err(at)?,
     };
     let output = ctx
         .run
@@ -379,7 +389,8 @@ fn exec(
 
 fn logs(call: &NativeCallContext, c: &Container, tail: Option<usize>) -> RhaiResult<String> {
     let ctx = ctx(call)?;
-    until_cancelled(&ctx, ctx.run.engine.service_logs(&c.id, tail))
+    until_cancelled(&ctx, ctx.run.engine.service_logs(&c.id, tail, c.max_output))
+        .map(|log| log.text)
         .map_err(|err| context_error(err, c, call))
 }
 
@@ -459,6 +470,7 @@ mod tests {
             built: None,
             ports: port_map(&[(8000, 32768)]),
             requested: Arc::new(vec![8000]),
+            max_output: 1000,
         }
     }
 
@@ -472,9 +484,10 @@ mod tests {
                 Dynamic::from("9000/tcp".to_owned()),
             ]),
         );
-        let (spec, lifetime) = start_spec(&img(), &options).unwrap();
+        let (spec, lifetime, max_output) = start_spec(&img(), &options).unwrap();
         assert_eq!(spec.ports, vec![(8000, None), (9000, None)]);
         assert_eq!(lifetime, None);
+        assert_eq!(max_output, crate::engine::DEFAULT_MAX_OUTPUT);
     }
 
     #[test]
@@ -486,10 +499,10 @@ mod tests {
         options.insert("ports".into(), Dynamic::from_map(map));
         options.insert("cmd".into(), Dynamic::from("httpd -f -p 9000".to_owned()));
         options.insert("timeout".into(), Dynamic::from_int(30));
-        let (spec, lifetime) = start_spec(&img(), &options).unwrap();
+        let (spec, lifetime, _) = start_spec(&img(), &options).unwrap();
         assert_eq!(spec.ports, vec![(8000, Some(18000)), (9000, None)]);
         assert_eq!(spec.run.cmd, vec!["httpd", "-f", "-p", "9000"]);
-        assert_eq!(lifetime, Some(30.0));
+        assert_eq!(lifetime, Some(Duration::from_secs(30)));
     }
 
     #[test]

@@ -53,7 +53,6 @@ fn wrong(key: &str, what: &str, expected: &str, value: &Dynamic) -> Thrown {
 fn example(expected: &str) -> &'static str {
     match expected {
         "a string" => "\"value\"",
-        "a number of seconds" => "30",
         "true or false" => "true",
         "a map of strings" => "#{ KEY: \"value\" }",
         _ => "[\"a\", \"b\"]",
@@ -77,26 +76,6 @@ pub fn opt_bool(options: &Map, key: &str, what: &str) -> Result<Option<bool>, Th
             .map(Some)
             .map_err(|_| wrong(key, what, "true or false", v)),
     }
-}
-
-/// A duration in seconds, integer or float, positive.
-pub fn opt_seconds(options: &Map, key: &str, what: &str) -> Result<Option<f64>, Thrown> {
-    let Some(v) = options.get(key) else {
-        return Ok(None);
-    };
-    #[allow(clippy::cast_precision_loss)]
-    let seconds = v
-        .as_int()
-        .map(|i| i as f64)
-        .or_else(|_| v.as_float())
-        .map_err(|_| wrong(key, what, "a number of seconds", v))?;
-    if seconds <= 0.0 || !seconds.is_finite() {
-        return Err(Thrown::usage(
-            format!("option `{key}` of {what} must be more than 0 seconds, not {seconds}"),
-            format!("e.g. {key}: 30"),
-        ));
-    }
-    Ok(Some(seconds))
 }
 
 pub fn opt_string_map(
@@ -152,18 +131,6 @@ pub fn show(value: &Dynamic) -> String {
     } else {
         format!("{value:?}")
     }
-}
-
-/// A positional duration in seconds (integer or float, above 0).
-pub fn seconds_arg(value: &Dynamic, name: &str, what: &str) -> Result<f64, Thrown> {
-    let mut options = Map::new();
-    options.insert(name.into(), value.clone());
-    opt_seconds(&options, name, what)?.ok_or_else(|| {
-        Thrown::usage(
-            format!("{what} needs `{name}` in seconds"),
-            format!("e.g. {name}: 30"),
-        )
-    })
 }
 
 /// A port number argument (1-65535).

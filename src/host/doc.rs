@@ -27,6 +27,11 @@ pub fn api_reference() -> String {
         );
     }
     out.push_str(&errors_imports_limits());
+    out.push_str(
+        "\nSeconds (every `timeout`, `wait_http`'s `interval`, `stop`'s grace) are integers or \
+         floats above 0 (a grace may be 0) and at most 86400, a day; anything else (NaN, infinity, \
+         a negative number) is refused at the call with `shakedown::script::bad_seconds`.\n",
+    );
     for module in MODULES {
         let mut engine = Engine::new_raw();
         (module.register)(&mut engine);

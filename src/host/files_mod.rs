@@ -61,7 +61,12 @@ fn with_reader<T>(
     let engine = Arc::clone(&ctx.run.engine);
     let id = until_cancelled(ctx, engine.create_reader(img.reference())).map_err(thrown)?;
     let result = f(&id);
-    ctx.run.rt.block_on(engine.remove_container(&id));
+    // Within the cleanup deadline, or until the check is cancelled (then
+    // the end of the run removes it).
+    let _ = until_cancelled(ctx, async {
+        engine.remove_container(&id).await;
+        Ok(())
+    });
     result
 }
 

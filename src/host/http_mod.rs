@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use rhai::{Blob, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
-use super::convert::{ctx, known_keys, opt_seconds, opt_string_map, RhaiResult};
+use super::convert::{ctx, known_keys, opt_string_map, RhaiResult};
 use super::limits;
 use super::response::Response;
+use super::seconds::{opt_seconds, Zero};
 use super::ApiModule;
 use crate::error::{Thrown, ThrownKind};
 use crate::http::{Body, HttpError, Part, PartValue, Request};
@@ -33,7 +34,7 @@ const OPTIONS: &[&str] = &[
     "timeout",
     "max_body",
 ];
-const DEFAULT_TIMEOUT: f64 = 30.0;
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn register(engine: &mut Engine) {
     engine.register_type_with_name::<Response>("Response");
@@ -201,13 +202,13 @@ pub fn build_request(method: &str, url: &str, options: &Map) -> Result<Request, 
         }
     );
     known_keys(options, OPTIONS, &what)?;
-    let timeout = opt_seconds(options, "timeout", &what)?.unwrap_or(DEFAULT_TIMEOUT);
+    let timeout = opt_seconds(options, "timeout", &what, Zero::Refused)?.unwrap_or(DEFAULT_TIMEOUT);
     Ok(Request {
         method: method.to_owned(),
         url: url.to_owned(),
         headers: opt_string_map(options, "headers", &what)?,
         body: body(options, &what)?,
-        timeout: Duration::from_secs_f64(timeout),
+        timeout,
         max_body: max_body(options, &what)?,
     })
 }

@@ -20,6 +20,7 @@ mod image_mod;
 mod image_origin;
 mod import_resolver;
 pub mod limits;
+mod max_output;
 pub mod network_mode;
 mod paths;
 mod provenance;
@@ -27,6 +28,7 @@ mod record_mod;
 mod response;
 mod run_mod;
 mod run_result;
+mod seconds;
 mod size_evidence;
 mod static_mod;
 mod structure_mod;
@@ -98,6 +100,11 @@ pub fn new_engine() -> Engine {
     engine.on_var(values_mod::resolve);
     for module in MODULES {
         (module.register)(&mut engine);
+    }
+    if crate::fault::armed(crate::fault::Point::Script) {
+        engine.register_fn("test_panic", |message: &str| -> () {
+            panic!("test_panic: {message}");
+        });
     }
     engine
 }

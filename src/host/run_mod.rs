@@ -4,13 +4,15 @@ use std::time::Duration;
 
 use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
-use super::convert::{ctx, known_keys, opt_seconds, opt_string, opt_string_map, RhaiResult};
+use super::convert::{ctx, known_keys, opt_string, opt_string_map, RhaiResult};
 use super::engine_errors::thrown;
 use super::image::Image;
 use super::image_origin::Origins;
+use super::max_output::opt_max_output;
 use super::network_mode;
 use super::provenance;
 use super::run_result::RunResult;
+use super::seconds::{opt_seconds, Zero};
 use super::ApiModule;
 use crate::engine::{Gpus, RunSpec};
 use crate::error::Thrown;
@@ -31,8 +33,9 @@ pub const RUN_OPTIONS: &[&str] = &[
     "entrypoint",
     "timeout",
     "gpus",
+    "max_output",
 ];
-const DEFAULT_RUN_TIMEOUT: f64 = 60.0;
+const DEFAULT_RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn register(engine: &mut Engine) {
     engine.register_type_with_name::<RunResult>("RunResult");
@@ -44,13 +47,13 @@ fn register(engine: &mut Engine) {
         });
     FuncRegistration::new("run")
         .with_params_info(["img: &mut Image", "command: Dynamic", "options: Map", "RunResult"])
-        .with_comments(["/// Runs with options: `network` (\"none\", \"bridge\", a network name, or \"host\" and\n/// \"container:NAME\", which are refused unless `--allow-network` allows them), `user`,\n/// `env` (map), `workdir`, `entrypoint` (string or array; \"\" clears it), `timeout` (seconds,\n/// default 60: the container is killed and the result says it timed out), `gpus` (\"all\" or\n/// a count). `img.run([\"sh\", \"-c\", \"echo ok\"], #{ network: \"none\" })`"])
+        .with_comments(["/// Runs with options: `network` (\"none\", \"bridge\", a network name, or \"host\" and\n/// \"container:NAME\", which are refused unless `--allow-network` allows them), `user`,\n/// `env` (map), `workdir`, `entrypoint` (string or array; \"\" clears it), `timeout` (seconds,\n/// default 60: the container is killed and the result says it timed out), `gpus` (\"all\" or\n/// a count), `max_output` (bytes of stdout and of stderr kept, default 16 MB: the first and the\n/// last half). `img.run([\"sh\", \"-c\", \"echo ok\"], #{ network: \"none\" })`"])
         .register_into_engine(
             engine,
             |call: NativeCallContext, img: &mut Image, command: Dynamic, options: Map| run(&call, img, &command, &options),
         );
     type Getter = fn(&mut RunResult) -> Dynamic;
-    let getters: [(&str, &str, &str, Getter); 7] = [
+    let getters: [(&str, &str, &str, Getter); 10] = [
         (
             "exit_code",
             "int",
@@ -60,14 +63,32 @@ fn register(engine: &mut Engine) {
         (
             "stdout",
             "string",
-            "/// Everything the command wrote to stdout.",
+            "/// What the command wrote to stdout: all of it, or when there was more than `max_output`\n/// the first and the last half with a line between saying how much was left out.",
             |r| Dynamic::from(r.stdout.clone()),
         ),
         (
             "stderr",
             "string",
-            "/// Everything the command wrote to stderr.",
+            "/// What the command wrote to stderr, kept like `stdout`.",
             |r| Dynamic::from(r.stderr.clone()),
+        ),
+        (
+            "stdout_bytes",
+            "int",
+            "/// How many bytes the command wrote to stdout (all of them, kept or not).",
+            |r| Dynamic::from_int(i64::try_from(r.stdout_bytes).unwrap_or(i64::MAX)),
+        ),
+        (
+            "stderr_bytes",
+            "int",
+            "/// How many bytes the command wrote to stderr.",
+            |r| Dynamic::from_int(i64::try_from(r.stderr_bytes).unwrap_or(i64::MAX)),
+        ),
+        (
+            "truncated",
+            "bool",
+            "/// Whether `stdout` or `stderr` left bytes out (more than `max_output`).",
+            |r| Dynamic::from_bool(r.truncated),
         ),
         (
             "out",
@@ -169,15 +190,16 @@ fn asks_for_the_user(cmd: &[String]) -> bool {
 
 pub fn spec(img: &Image, command: &Dynamic, options: &Map) -> Result<RunSpec, Thrown> {
     known_keys(options, RUN_OPTIONS, "run()")?;
-    let timeout = opt_seconds(options, "timeout", "run()")?.unwrap_or(DEFAULT_RUN_TIMEOUT);
     let mut spec = container_options(img, options, "run()")?;
     spec.cmd = argv(command)?;
-    spec.timeout = Duration::from_secs_f64(timeout);
+    spec.timeout =
+        opt_seconds(options, "timeout", "run()", Zero::Refused)?.unwrap_or(DEFAULT_RUN_TIMEOUT);
+    spec.max_output = opt_max_output(options, "run()")?;
     Ok(spec)
 }
 
-/// The options `run` and `start` share (all but `timeout`); the caller
-/// checks the keys.
+/// The options `run` and `start` share (all but `timeout` and
+/// `max_output`); the caller checks the keys.
 pub fn container_options(img: &Image, options: &Map, what: &str) -> Result<RunSpec, Thrown> {
     Ok(RunSpec {
         image: img.reference().to_owned(),
@@ -189,6 +211,7 @@ pub fn container_options(img: &Image, options: &Map, what: &str) -> Result<RunSp
         workdir: opt_string(options, "workdir", what)?,
         timeout: Duration::ZERO,
         gpus: gpus(options)?,
+        max_output: crate::engine::DEFAULT_MAX_OUTPUT,
     })
 }
 

@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use rhai::{Dynamic, Engine, FnPtr, FuncRegistration, Map, NativeCallContext};
 
-use super::convert::{
-    call_site, ctx, known_keys, opt_bool, opt_seconds, opt_string_array, RhaiResult,
-};
+use super::convert::{call_site, ctx, known_keys, opt_bool, opt_string_array, RhaiResult};
+use super::seconds::{opt_seconds, Zero};
 use super::{closure_reads, size_evidence, ApiModule};
 use crate::error::Thrown;
 use crate::runner::context::Ctx;
@@ -60,7 +59,7 @@ fn register(engine: &mut Engine) {
 
 /// The default limit of a check: long enough for any real check, short
 /// enough that a forgotten loop does not hang CI.
-const DEFAULT_CHECK_TIMEOUT: f64 = 600.0;
+const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(600);
 
 fn not_in_check(ctx: &Ctx, call: &NativeCallContext, what: &str) -> RhaiResult<()> {
     match &ctx.check {
@@ -134,7 +133,7 @@ fn check(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rh
     let gate = opt_bool(options, "gate", "check()")
         .map_err(at)?
         .unwrap_or(true);
-    let timeout = opt_seconds(options, "timeout", "check()")
+    let timeout = opt_seconds(options, "timeout", "check()", Zero::Refused)
         .map_err(at)?
         .unwrap_or(DEFAULT_CHECK_TIMEOUT);
     let body = snapshot(body);
@@ -143,7 +142,7 @@ fn check(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rh
     let spec = CheckSpec {
         name: name.to_owned(),
         gate,
-        timeout: Some(Duration::from_secs_f64(timeout)),
+        timeout: Some(timeout),
         call: call_site(call),
         body,
         reads,

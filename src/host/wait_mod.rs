@@ -2,6 +2,7 @@
 //! until a started container is ready, with a diagnostic that says why
 //! when it never is.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -10,12 +11,13 @@ use tokio::io::AsyncReadExt;
 
 use super::container::Container;
 use super::container_mod::host_port;
-use super::convert::{ctx, known_keys, opt_seconds, regex, seconds_arg, RhaiResult};
+use super::convert::{ctx, known_keys, regex, RhaiResult};
 use super::engine_errors::thrown;
 use super::http_mod::{build_request, http_thrown};
 use super::response::Response;
+use super::seconds::{opt_seconds, seconds, Zero};
 use super::ApiModule;
-use crate::engine::{ServiceState, LOOPBACK};
+use crate::engine::{Lines, ServiceState, LOOPBACK};
 use crate::error::{FileSpan, Thrown, ThrownKind};
 use crate::http::HttpError;
 use crate::runner::context::Ctx;
@@ -27,17 +29,26 @@ pub const MODULE: ApiModule = ApiModule {
 `timeout` is in seconds (default 60). A wait that gives up fails with a diagnostic naming what it \
 waited for, for how long, the last thing it saw, the container's state and the last 50 lines of \
 its log. A container that exits while waited on ends the wait at once, with its exit code. The \
-engine's health status and the log are polled every 0.2 s.",
+engine's health status is polled every 0.2 s; `wait_log` follows the log as it is written and \
+looks at each new line once. The timeout is a deadline: whatever the engine or the container \
+does (a flood of output, no answer), the wait ends within a second of it.",
     register,
 };
 
-const DEFAULT_TIMEOUT: f64 = 60.0;
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(200);
-const DEFAULT_HTTP_INTERVAL: f64 = 0.5;
+const DEFAULT_HTTP_INTERVAL: Duration = Duration::from_millis(500);
 /// The longest one attempt of `wait_http` waits for an answer.
 const HTTP_ATTEMPT: Duration = Duration::from_secs(5);
 /// How many lines of a container's log a diagnostic shows.
 pub const LOG_LINES: usize = 50;
+/// How much of those lines a diagnostic reads at most.
+pub const LOG_DETAIL_BYTES: usize = 64 * 1024;
+/// How long a wait that has reached its deadline may still take to ask the
+/// engine for the container's state and log, for its diagnostic.
+const DETAIL_WITHIN: Duration = Duration::from_millis(500);
+/// The longest a line of a log is shown in a diagnostic.
+const SHOWN_LINE: usize = 500;
 
 #[allow(clippy::too_many_lines)] // one registration per function of the reference
 fn register(engine: &mut Engine) {
@@ -51,7 +62,7 @@ fn register(engine: &mut Engine) {
         .with_params_info(["c: &mut Container", "timeout: number", "()"])
         .with_comments(["/// Waits up to `timeout` seconds until the container is healthy. `c.wait_healthy(300)`"])
         .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, timeout: Dynamic| {
-            let timeout = seconds_arg(&timeout, "timeout", "wait_healthy()").map_err(|t| t.at(call.call_position()))?;
+            let timeout = seconds(&timeout, "timeout", "wait_healthy()", Zero::Refused).map_err(|t| t.at(call.call_position()))?;
             wait_healthy(&call, c, timeout)
         });
     FuncRegistration::new("wait_http")
@@ -85,7 +96,7 @@ fn register(engine: &mut Engine) {
         .register_into_engine(
             engine,
             |call: NativeCallContext, c: &mut Container, regex: &str, timeout: Dynamic| {
-                let timeout = seconds_arg(&timeout, "timeout", "wait_log()")
+                let timeout = seconds(&timeout, "timeout", "wait_log()", Zero::Refused)
                     .map_err(|t| t.at(call.call_position()))?;
                 wait_log(&call, c, regex, timeout)
             },
@@ -100,7 +111,7 @@ fn register(engine: &mut Engine) {
         .with_params_info(["c: &mut Container", "port: i64", "timeout: number", "()"])
         .with_comments(["/// Waits up to `timeout` seconds for the published container port to accept connections.\n/// A connection the engine's port proxy accepts but closes at once (nothing listens in the\n/// container yet) does not count."])
         .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, port: i64, timeout: Dynamic| {
-            let timeout = seconds_arg(&timeout, "timeout", "wait_port()").map_err(|t| t.at(call.call_position()))?;
+            let timeout = seconds(&timeout, "timeout", "wait_port()", Zero::Refused).map_err(|t| t.at(call.call_position()))?;
             wait_port(&call, c, port, timeout)
         });
 }
@@ -119,23 +130,61 @@ struct Wait<'a> {
     ctx: &'a Ctx,
     c: &'a Container,
     what: String,
-    timeout: f64,
+    timeout: Duration,
     started: Instant,
+    /// What the last look saw, and the container's last known state: what
+    /// the diagnostic says when the deadline cuts a look short.
+    seen: RefCell<Option<String>>,
+    state: RefCell<Option<ServiceState>>,
 }
 
 impl<'a> Wait<'a> {
-    fn new(ctx: &'a Ctx, c: &'a Container, what: String, timeout: f64) -> Self {
+    fn new(ctx: &'a Ctx, c: &'a Container, what: String, timeout: Duration) -> Self {
         Self {
             ctx,
             c,
             what,
             timeout,
             started: Instant::now(),
+            seen: RefCell::new(None),
+            state: RefCell::new(None),
         }
     }
 
     fn remaining(&self) -> Duration {
-        Duration::from_secs_f64(self.timeout).saturating_sub(self.started.elapsed())
+        self.timeout.saturating_sub(self.started.elapsed())
+    }
+
+    fn saw(&self, last: String) {
+        *self.seen.borrow_mut() = Some(last);
+    }
+
+    /// Runs `looking` until the wait's deadline; when the deadline comes
+    /// first (whatever the engine or the container is doing), the wait
+    /// gives up, saying what `last_seen` says it saw last.
+    async fn by_deadline<T>(
+        &self,
+        looking: impl Future<Output = Result<T, Thrown>>,
+        last_seen: impl Fn() -> Option<String>,
+    ) -> Result<T, Thrown> {
+        let deadline = tokio::time::Instant::from_std(self.started + self.timeout);
+        match tokio::time::timeout_at(deadline, looking).await {
+            Ok(result) => result,
+            Err(_) => {
+                // The state and the log at once, each within DETAIL_WITHIN.
+                let state = tokio::time::timeout(
+                    DETAIL_WITHIN,
+                    self.ctx.run.engine.service_state(&self.c.id),
+                );
+                let (state, log) = tokio::join!(state, self.last_lines());
+                let state = match state {
+                    Ok(Ok(state)) => state,
+                    _ => self.state.borrow().clone().unwrap_or_default(),
+                };
+                let last = last_seen();
+                Err(self.gave_up_with(&state, last.as_deref().unwrap_or("nothing"), &log))
+            }
+        }
     }
 
     /// Looks until `attempt` is done, the container exits or time is up.
@@ -145,34 +194,97 @@ impl<'a> Wait<'a> {
         F: FnMut(ServiceState) -> Fut,
         Fut: Future<Output = Attempt<T>>,
     {
-        loop {
-            let state = self
-                .ctx
-                .run
-                .engine
-                .service_state(&self.c.id)
-                .await
-                .map_err(thrown)?;
-            // A container that has stopped ends the wait at once, whatever
-            // the attempt says (an exited container's health is moot).
-            let last = match attempt(state.clone()).await {
-                Attempt::Done(value) => return Ok(value),
-                Attempt::NotYet(last) => Some(last),
-                Attempt::Fail(_, _) if !state.running => None,
-                Attempt::Fail(thrown, false) => return Err(thrown),
-                Attempt::Fail(thrown, true) => return Err(self.with_log(thrown, &state).await),
-            };
-            if !state.running {
-                return Err(self.exited(&state, last.as_deref()).await);
+        self.by_deadline(
+            async {
+                loop {
+                    let state = self
+                        .ctx
+                        .run
+                        .engine
+                        .service_state(&self.c.id)
+                        .await
+                        .map_err(thrown)?;
+                    *self.state.borrow_mut() = Some(state.clone());
+                    // A container that has stopped ends the wait at once,
+                    // whatever the attempt says (an exited container's health is
+                    // moot).
+                    let last = match attempt(state.clone()).await {
+                        Attempt::Done(value) => return Ok(value),
+                        Attempt::NotYet(last) => {
+                            self.saw(last.clone());
+                            Some(last)
+                        }
+                        Attempt::Fail(_, _) if !state.running => None,
+                        Attempt::Fail(thrown, false) => return Err(thrown),
+                        Attempt::Fail(thrown, true) => {
+                            return Err(self.with_log(thrown, &state).await)
+                        }
+                    };
+                    if !state.running {
+                        return Err(self.exited(&state, last.as_deref()).await);
+                    }
+                    let remaining = self.remaining();
+                    if remaining.is_zero() {
+                        return Err(self
+                            .gave_up(&state, last.as_deref().unwrap_or("nothing"))
+                            .await);
+                    }
+                    tokio::time::sleep(interval.min(remaining)).await;
+                }
+            },
+            || self.seen.borrow().clone(),
+        )
+        .await
+    }
+
+    /// Follows the container's log from its start, looking at each new line
+    /// once, until a line matches (it is returned), the container stops or
+    /// time is up. Lines longer than the container's `max_output` are
+    /// matched on their start.
+    async fn log_line(&self, regex: &regex::Regex) -> Result<String, Thrown> {
+        let engine = &self.ctx.run.engine;
+        let progress = RefCell::new(LogProgress::default());
+        let looking = async {
+            loop {
+                let mut lines = Lines::new(self.c.max_output.max(1024));
+                let mut follower = engine.follow_logs(&self.c.id).await.map_err(thrown)?;
+                let mut found = None;
+                while let Some(chunk) = follower.next().await {
+                    let chunk = chunk.map_err(thrown)?;
+                    let mut progress = progress.borrow_mut();
+                    if lines.push(&chunk, |line| progress.look(line, regex, &mut found)) {
+                        break;
+                    }
+                }
+                if found.is_none() {
+                    let mut progress = progress.borrow_mut();
+                    lines.finish(|line| progress.look(line, regex, &mut found));
+                }
+                if let Some(line) = found {
+                    return Ok(line);
+                }
+                // The log ends when the container stops.
+                let state = engine.service_state(&self.c.id).await.map_err(thrown)?;
+                *self.state.borrow_mut() = Some(state.clone());
+                if !state.running {
+                    let last = progress.borrow().describe();
+                    return Err(self.exited(&state, last.as_deref()).await);
+                }
+                // The engine ended the stream of a running container: read
+                // it again from the start (the lines seen did not match).
+                *progress.borrow_mut() = LogProgress::default();
+                tokio::time::sleep(POLL.min(self.remaining())).await;
             }
-            let remaining = self.remaining();
-            if remaining.is_zero() {
-                return Err(self
-                    .gave_up(&state, last.as_deref().unwrap_or("nothing"))
-                    .await);
-            }
-            tokio::time::sleep(interval.min(remaining)).await;
-        }
+        };
+        self.by_deadline(looking, || {
+            Some(
+                progress
+                    .borrow()
+                    .describe()
+                    .unwrap_or_else(|| "an empty log".to_owned()),
+            )
+        })
+        .await
     }
 
     async fn exited(&self, state: &ServiceState, last: Option<&str>) -> Thrown {
@@ -193,28 +305,82 @@ impl<'a> Wait<'a> {
     }
 
     async fn gave_up(&self, state: &ServiceState, last: &str) -> Thrown {
+        let log = self.last_lines().await;
+        self.gave_up_with(state, last, &log)
+    }
+
+    fn gave_up_with(&self, state: &ServiceState, last: &str, log: &str) -> Thrown {
         let message = format!(
             "gave up waiting for {} after {}s; last saw: {last}; {} is {}",
             self.what,
-            self.timeout,
+            self.timeout.as_secs_f64(),
             self.c.label(),
             state.describe(),
         );
-        let thrown = Thrown::new(ThrownKind::Failure, "shakedown::wait::timeout", message)
-            .help("its log below may say what it is stuck on; if it is only slow to start, raise the wait's timeout");
-        self.with_log(thrown, state).await
+        Thrown::new(ThrownKind::Failure, "shakedown::wait::timeout", message)
+            .help("its log below may say what it is stuck on; if it is only slow to start, raise the wait's timeout")
+            .detail(log_detail(&self.c.label(), state, log))
     }
 
     /// Adds the container's state and the last lines of its log.
     async fn with_log(&self, thrown: Thrown, state: &ServiceState) -> Thrown {
-        let log = self
+        let log = self.last_lines().await;
+        thrown.detail(log_detail(&self.c.label(), state, &log))
+    }
+
+    /// The last lines of the container's log, asked of the engine for at
+    /// most `DETAIL_WITHIN` (a diagnostic must not outlast its deadline).
+    async fn last_lines(&self) -> String {
+        let logs = self
             .ctx
             .run
             .engine
-            .service_logs(&self.c.id, Some(LOG_LINES))
-            .await
-            .unwrap_or_else(|err| format!("(its log cannot be read: {err})\n"));
-        thrown.detail(log_detail(&self.c.label(), state, &log))
+            .service_logs(&self.c.id, Some(LOG_LINES), LOG_DETAIL_BYTES);
+        match tokio::time::timeout(DETAIL_WITHIN, logs).await {
+            Ok(Ok(log)) => log.text,
+            Ok(Err(err)) => format!("(its log cannot be read: {err})\n"),
+            Err(_) => format!(
+                "(its log cannot be read: the engine did not answer within {}s)\n",
+                DETAIL_WITHIN.as_secs_f64()
+            ),
+        }
+    }
+}
+
+/// How far `wait_log` has read: the lines it looked at, and the last one
+/// (its start).
+#[derive(Debug, Default)]
+struct LogProgress {
+    count: u64,
+    last: Vec<u8>,
+}
+
+impl LogProgress {
+    /// Looks at one new line: `true` (with the line in `found`) when it
+    /// matches.
+    fn look(&mut self, line: &[u8], regex: &regex::Regex, found: &mut Option<String>) -> bool {
+        self.count += 1;
+        let text = String::from_utf8_lossy(line);
+        if regex.is_match(&text) {
+            *found = Some(text.into_owned());
+            return true;
+        }
+        self.last.clear();
+        self.last
+            .extend_from_slice(&line[..line.len().min(SHOWN_LINE)]);
+        false
+    }
+
+    /// "1234 lines, none matching; the last: \"…\"", or `None` for an
+    /// empty log.
+    fn describe(&self) -> Option<String> {
+        (self.count > 0).then(|| {
+            format!(
+                "{} lines, none matching; the last: {:?}",
+                self.count,
+                String::from_utf8_lossy(&self.last)
+            )
+        })
     }
 }
 
@@ -234,7 +400,13 @@ pub fn log_detail(label: &str, state: &ServiceState, log: &str) -> String {
         detail.push_str(&heading);
         for line in lines {
             detail.push_str("\n  ");
-            detail.push_str(line);
+            match line.char_indices().nth(SHOWN_LINE) {
+                Some((cut, _)) => {
+                    detail.push_str(&line[..cut]);
+                    detail.push('…');
+                }
+                None => detail.push_str(line),
+            }
         }
     }
     detail
@@ -257,7 +429,7 @@ fn block<T>(
         .map_err(|t| t.at(call.call_position()))
 }
 
-fn wait_healthy(call: &NativeCallContext, c: &Container, timeout: f64) -> RhaiResult<()> {
+fn wait_healthy(call: &NativeCallContext, c: &Container, timeout: Duration) -> RhaiResult<()> {
     let ctx = ctx(call)?;
     let wait = Wait::new(
         &ctx,
@@ -393,10 +565,10 @@ fn wait_http(
     let at = |t: Thrown| t.at(call.call_position());
     known_keys(options, &["status", "timeout", "interval"], "wait_http()").map_err(at)?;
     let wanted = statuses(options).map_err(at)?;
-    let timeout = opt_seconds(options, "timeout", "wait_http()")
+    let timeout = opt_seconds(options, "timeout", "wait_http()", Zero::Refused)
         .map_err(at)?
         .unwrap_or(DEFAULT_TIMEOUT);
-    let interval = opt_seconds(options, "interval", "wait_http()")
+    let interval = opt_seconds(options, "interval", "wait_http()", Zero::Refused)
         .map_err(at)?
         .unwrap_or(DEFAULT_HTTP_INTERVAL);
     let expected = wanted
@@ -416,7 +588,7 @@ fn wait_http(
     block(
         call,
         &ctx,
-        wait.until(Duration::from_secs_f64(interval), |_| {
+        wait.until(interval, |_| {
             request.timeout = wait
                 .remaining()
                 .clamp(Duration::from_millis(100), HTTP_ATTEMPT);
@@ -459,7 +631,8 @@ fn no_host_port<T>(
     what: String,
     t: Thrown,
 ) -> RhaiResult<T> {
-    let wait = Wait::new(ctx, c, what, 0.0);
+    // One look: the attempt fails at once, or the container has stopped.
+    let wait = Wait::new(ctx, c, what, Duration::from_secs(5));
     block(
         call,
         ctx,
@@ -474,35 +647,12 @@ fn wait_log(
     call: &NativeCallContext,
     c: &Container,
     pattern: &str,
-    timeout: f64,
+    timeout: Duration,
 ) -> RhaiResult<String> {
     let ctx = ctx(call)?;
     let regex = regex(call, pattern)?;
     let wait = Wait::new(&ctx, c, format!("a log line matching /{pattern}/"), timeout);
-    let engine = &ctx.run.engine;
-    block(
-        call,
-        &ctx,
-        wait.until(POLL, |_| {
-            let regex = &regex;
-            async move {
-                let log = match engine.service_logs(&c.id, None).await {
-                    Ok(log) => log,
-                    Err(err) => return Attempt::Fail(thrown(err), false),
-                };
-                if let Some(line) = log.lines().find(|line| regex.is_match(line)) {
-                    return Attempt::Done(line.to_owned());
-                }
-                let count = log.lines().count();
-                match log.lines().last() {
-                    None => Attempt::NotYet("an empty log".to_owned()),
-                    Some(last) => {
-                        Attempt::NotYet(format!("{count} lines, none matching; the last: {last:?}"))
-                    }
-                }
-            }
-        }),
-    )
+    block(call, &ctx, wait.log_line(&regex))
 }
 
 /// Connects to 127.0.0.1:`port`: ready when the connection stays open (or
@@ -525,7 +675,12 @@ async fn try_port(port: u16) -> Result<(), String> {
     }
 }
 
-fn wait_port(call: &NativeCallContext, c: &Container, port: i64, timeout: f64) -> RhaiResult<()> {
+fn wait_port(
+    call: &NativeCallContext,
+    c: &Container,
+    port: i64,
+    timeout: Duration,
+) -> RhaiResult<()> {
     let ctx = ctx(call)?;
     let what = |host: &str| format!("port {port}{host} to accept connections");
     let host = match host_port(c, port, "wait_port()") {
@@ -561,6 +716,7 @@ mod tests {
             built: None,
             ports: Arc::new(ports.iter().copied().collect::<BTreeMap<_, _>>()),
             requested: Arc::new(ports.iter().map(|(p, _)| *p).collect()),
+            max_output: 1000,
         }
     }
 

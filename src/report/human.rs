@@ -255,6 +255,9 @@ impl Human {
                 );
             }
         }
+        if let Some(note) = super::left_behind::note(&summary.run_id, &summary.left_behind) {
+            eprint!("{}", self.style.yellow(&note));
+        }
         let s = self.style;
         let mut parts = vec![
             s.green(&format!("{} passed", summary.passed)),
@@ -289,10 +292,10 @@ impl Human {
                 plural(p.elsewhere)
             ));
         }
-        let verdict = match summary.exit as u8 {
-            0 => s.green("ok"),
-            130 => s.yellow("interrupted"),
-            _ => s.red("FAILED"),
+        let verdict = match (summary.signal, summary.exit as u8) {
+            (Some(signal), _) => s.yellow(signal.reason()),
+            (None, 0) => s.green("ok"),
+            (None, _) => s.red("FAILED"),
         };
         let mut line = format!(
             "\n{verdict}: {} in {}\n",

@@ -66,6 +66,11 @@ impl Reporter for Json {
             };
             match &mut self.to {
                 Destination::Stdout(out) => {
+                    if let Some(note) =
+                        super::left_behind::note(&summary.run_id, &summary.left_behind)
+                    {
+                        eprint!("{note}");
+                    }
                     let _ = writeln!(out, "{text}");
                     let _ = out.flush();
                 }
@@ -120,10 +125,11 @@ mod tests {
     use std::time::Duration;
 
     use crate::approvals::{Approval, How, Who};
+    use crate::engine::LeftBehind;
     use crate::error::{Exit, Report};
     use crate::runner::{
         CheckKind, CheckResult, Failure, FailureKind, Location, PartitionSummary, Record,
-        RecordValue, RunSummary, Status, StoppedBy, TaskResult, SCHEMA,
+        RecordValue, RunSummary, Status, StopSignal, StoppedBy, TaskResult, SCHEMA,
     };
 
     /// A summary with every field set: a struct literal must name them all,
@@ -211,8 +217,14 @@ mod tests {
                 elsewhere: 3,
             }),
             exit: Exit::Failed,
+            signal: Some(StopSignal::Terminate),
             tasks: vec![task],
             fatal: Some(failure),
+            left_behind: vec![LeftBehind {
+                container: "0123456789ab".into(),
+                what: "run of a1976da20914 \"sleep 30\"".into(),
+                reason: "the engine did not answer within 10s".into(),
+            }],
         }
     }
 

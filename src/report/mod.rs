@@ -11,6 +11,7 @@ mod human;
 pub mod humanize;
 mod json;
 mod junit;
+mod left_behind;
 mod progress;
 mod review;
 mod style;

@@ -1,14 +1,15 @@
 use std::collections::HashMap;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rhai::Scope;
 use tokio_util::sync::CancellationToken;
 
 use super::context::{self, Ctx};
 use super::events::{Event, EventSink};
+use super::interruption::Interruption;
 use super::outcome::{PartitionSummary, RunSummary, Status, TaskResult, SCHEMA};
+use super::panics;
 use super::partition::{self, Declared};
 use super::run::Run;
 use super::script::Script;
@@ -53,8 +54,50 @@ pub struct Environment {
     pub rt: tokio::runtime::Handle,
     pub sink: EventSink,
     pub cancel: CancellationToken,
-    /// Set by the Ctrl-C handler (with `cancel`).
-    pub interrupted: Arc<AtomicBool>,
+    /// Set by the signal handler (with `cancel`): Ctrl-C, SIGTERM, SIGHUP.
+    pub interruption: Arc<Interruption>,
+}
+
+/// How long the end of a run waits for the sweep of dead runs' containers
+/// it started at its beginning while the engine has not answered yet (a
+/// run that never needed the engine does not wait long for a dead one);
+/// once the engine has answered, the sweep gets its removals' deadline.
+const SWEEP_WAIT: Duration = Duration::from_secs(2);
+
+/// Waits for the sweep: until it is done, or `SWEEP_WAIT` while the engine
+/// has not answered, or the cleanup deadline.
+async fn await_sweep(sweep: tokio::task::JoinHandle<()>, engine: &crate::engine::Client) {
+    let started = tokio::time::Instant::now();
+    let mut sweep = std::pin::pin!(sweep);
+    loop {
+        tokio::select! {
+            _ = &mut sweep => return,
+            () = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+        let waited = started.elapsed();
+        if waited > crate::engine::deadline::CLEANUP || (!engine.reached() && waited > SWEEP_WAIT) {
+            return;
+        }
+    }
+}
+
+/// Removes the run's containers when a panic unwinds through `execute`
+/// (the main thread's own code failed), before the process dies of it.
+struct RemoveOnUnwind<'a>(&'a Run);
+
+impl Drop for RemoveOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.cancel.cancel();
+            let left = self.0.rt.block_on(self.0.engine.finish_run());
+            for container in left {
+                eprintln!(
+                    "shakedown: could not remove container {} ({}): {}",
+                    container.container, container.what, container.reason
+                );
+            }
+        }
+    }
 }
 
 /// Runs the scripts one after another and returns the summary (also sent
@@ -65,11 +108,19 @@ pub fn execute(
     options: RunOptions,
     env: Environment,
 ) -> (Arc<Run>, RunSummary) {
+    panics::install_hook();
     let started = Instant::now();
     let started_at = super::outcome::unix_now();
     crate::host::forget_origins();
     crate::error::caught::clear();
     let run = Arc::new(Run::new(options, env));
+    let guard = RemoveOnUnwind(&run);
+    // Every run that can reach an engine removes what killed runs left,
+    // even one that only reads files; in the background, it is cheap.
+    let sweep = {
+        let engine = Arc::clone(&run.engine);
+        run.rt.spawn(async move { engine.sweep_dead_runs().await })
+    };
     run.emit(&Event::RunStarted {
         run_id: run.id.clone(),
         scripts: scripts.iter().map(|s| s.file.name.clone()).collect(),
@@ -82,8 +133,13 @@ pub fn execute(
         run_script(&run, script);
     }
     run.join_threads();
-    run.rt.block_on(run.engine.remove_run_containers());
-    let summary = summarize(&run, scripts, started, started_at);
+    let left_behind = run.rt.block_on(async {
+        await_sweep(sweep, &run.engine).await;
+        run.engine.finish_run().await
+    });
+    drop(guard);
+    let mut summary = summarize(&run, scripts, started, started_at);
+    summary.left_behind = left_behind;
     run.emit(&Event::RunFinished(summary.clone()));
     (run, summary)
 }
@@ -109,13 +165,18 @@ fn run_script(run: &Arc<Run>, script: &Arc<Script>) {
         check: None,
         cancel: task.cancel.clone(),
     };
-    let result = context::enter(ctx, || run.rhai.run_ast_with_scope(&mut scope, &script.ast));
-    if let Err(err) = result {
-        task.body_failed(run, &err);
+    let result = panics::catch(|| {
+        context::enter(ctx, || run.rhai.run_ast_with_scope(&mut scope, &script.ast))
+    });
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => task.body_failed(run, &err),
+        Err(panic) => task.panicked(run, &panic),
     }
     if run.options.selection.partition.is_some() {
         start_partition(run, script);
     }
+    crate::fault::point(crate::fault::Point::BeforeCleanup);
     task.finish(run, started, None);
     run.join_threads();
 }
@@ -183,7 +244,11 @@ fn start_partition(run: &Arc<Run>, script: &Arc<Script>) {
 }
 
 fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f64) -> RunSummary {
-    let tasks: Vec<TaskResult> = run.tasks().iter().filter_map(|t| t.result.get()).collect();
+    let tasks: Vec<TaskResult> = run
+        .tasks()
+        .iter()
+        .map(|t| t.result.get().unwrap_or_else(|| t.lost()))
+        .collect();
     let count = |status: Status| {
         tasks
             .iter()
@@ -213,8 +278,8 @@ fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f
     let any_failed = tasks.iter().any(|t| t.status == Status::Failed);
     let exit = if let Some(fatal) = &fatal {
         fatal.kind.exit()
-    } else if run.interrupted() {
-        Exit::Interrupted
+    } else if let Some(signal) = run.signal() {
+        signal.exit()
     } else {
         match worst_failure {
             Some(exit) => exit,
@@ -237,6 +302,7 @@ fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f
         trigger: run.options.trigger.clone(),
         settled_at: run.options.settled_at,
         interrupted: run.interrupted(),
+        signal: run.signal(),
         stopped_by: run.stopped_by(),
         partition: run.options.selection.partition.map(|p| PartitionSummary {
             index: p.index,
@@ -246,6 +312,7 @@ fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f
         exit,
         tasks,
         fatal,
+        left_behind: Vec::new(),
     }
 }
 

@@ -55,6 +55,8 @@ pub enum FailureKind {
     Cancelled,
     /// A checkpoint was rejected or could not be asked.
     Checkpoint,
+    /// shakedown itself failed (a panic: a bug, not the script's fault).
+    Internal,
 }
 
 impl FailureKind {
@@ -131,6 +133,23 @@ impl Failure {
             detail: None,
             report: Arc::new(report),
         }
+    }
+
+    /// shakedown panicked while running a check, a task or a script's top
+    /// level: an internal error, never a pass, with where to report it.
+    pub fn internal(
+        panic: &super::panics::Panic,
+        script: &SourceFile,
+        subject: &Subject<'_>,
+    ) -> Self {
+        Self::simple(
+            FailureKind::Internal,
+            "shakedown::internal::panic",
+            format!("shakedown hit an internal error: {}", panic.describe()),
+            Some(super::panics::report_help()),
+            script,
+            subject,
+        )
     }
 
     /// Adds what the check looked at (a query that found nothing, the

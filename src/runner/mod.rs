@@ -6,8 +6,10 @@ pub mod context;
 mod events;
 mod execute;
 mod failure;
+mod interruption;
 mod latch;
 mod outcome;
+pub mod panics;
 mod partition;
 mod run;
 mod script;
@@ -19,6 +21,7 @@ pub use checkpoint::CheckpointAnswer;
 pub use events::{Event, EventSink};
 pub use execute::{execute, Environment, RunOptions, TaskKey};
 pub use failure::{Failure, FailureKind, Location};
+pub use interruption::{Interruption, StopSignal};
 pub use latch::Latch;
 pub use outcome::{
     unix_now, CheckKind, CheckResult, PartitionSummary, Record, RecordValue, RunSummary, Status,

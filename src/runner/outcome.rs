@@ -4,8 +4,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::failure::Failure;
+use super::interruption::StopSignal;
 use super::run::StoppedBy;
 use crate::approvals::Approval;
+use crate::engine::LeftBehind;
 use crate::error::Exit;
 
 /// The version of the JSON report's schema (docs/json-report.md).
@@ -172,12 +174,16 @@ pub struct RunSummary {
     /// Watch mode: when the change that triggered it settled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settled_at: Option<f64>,
+    /// Stopped by a signal (Ctrl-C, SIGTERM, SIGHUP).
     pub interrupted: bool,
     /// `--fail-fast`: the failure that stopped the run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped_by: Option<StoppedBy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partition: Option<PartitionSummary>,
+    /// Which signal, when one stopped it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<StopSignal>,
     #[serde(serialize_with = "exit_code")]
     pub exit: Exit,
     pub tasks: Vec<TaskResult>,
@@ -185,6 +191,10 @@ pub struct RunSummary {
     /// that matched nothing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fatal: Option<Arc<Failure>>,
+    /// Containers the run could not remove (the engine did not answer in
+    /// time); the next run removes them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_behind: Vec<LeftBehind>,
 }
 
 /// Now, in seconds since the Unix epoch.

@@ -1,5 +1,5 @@
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::events::{Event, EventSink};
 use super::execute::{Environment, RunOptions};
 use super::failure::Failure;
+use super::interruption::{Interruption, StopSignal};
 use super::outcome::Record;
 use super::slots::Slots;
 use super::task::{CheckSlot, Deferred, Task};
@@ -35,7 +36,7 @@ pub struct Run {
     pub cancel: CancellationToken,
     pub slots: Slots,
     sink: EventSink,
-    interrupted: Arc<AtomicBool>,
+    interruption: Arc<Interruption>,
     next_task: AtomicUsize,
     /// Checks and checkpoints the selection left out: (task id, name).
     filtered: Mutex<Vec<(usize, String)>>,
@@ -68,7 +69,7 @@ impl Run {
             rt: env.rt,
             cancel: env.cancel,
             sink: env.sink,
-            interrupted: env.interrupted,
+            interruption: env.interruption,
             next_task: AtomicUsize::new(0),
             filtered: Mutex::new(Vec::new()),
             stopped_by: Mutex::new(None),
@@ -202,14 +203,15 @@ impl Run {
         self.stopped_by().is_some() && !self.interrupted() && self.fatal().is_none()
     }
 
-    /// Ctrl-C: stop everything, and remember why.
-    pub fn interrupt(&self) {
-        self.interrupted.store(true, Ordering::SeqCst);
-        self.cancel.cancel();
+    /// The signal that stopped the run (Ctrl-C, SIGTERM, SIGHUP), if one
+    /// did.
+    pub fn signal(&self) -> Option<StopSignal> {
+        self.interruption.signal()
     }
 
+    /// Whether a signal stopped the run.
     pub fn interrupted(&self) -> bool {
-        self.interrupted.load(Ordering::SeqCst)
+        self.signal().is_some()
     }
 
     /// An error that makes the rest of the run pointless (the engine cannot
@@ -234,8 +236,12 @@ impl Run {
     /// Why a task or check did not run, or did not finish: the run
     /// stopped.
     pub fn stop_reason(&self) -> &'static str {
-        if self.interrupted() {
-            "not run (interrupted)"
+        if let Some(signal) = self.signal() {
+            match signal {
+                StopSignal::Interrupt => "not run (interrupted)",
+                StopSignal::Terminate => "not run (terminated by SIGTERM)",
+                StopSignal::HangUp => "not run (hung up: SIGHUP)",
+            }
         } else if self.fatal().is_some() {
             "not run (the engine could not be used)"
         } else if self.stopped_by().is_some() {

@@ -11,6 +11,7 @@ use super::events::Event;
 use super::failure::{Failure, FailureKind, Subject};
 use super::latch::Latch;
 use super::outcome::{CheckKind, CheckResult, Record, Status, TaskResult};
+use super::panics::{self, Panic};
 use super::run::{Run, StoppedBy};
 use super::script::Script;
 use crate::approvals::Approval;
@@ -226,9 +227,26 @@ impl Task {
     }
 
     /// Runs the task: waits for `needs`, evaluates the body, waits for its
-    /// checks, undoes what it started, reports.
+    /// checks, undoes what it started, reports. A panic anywhere in it
+    /// fails the task with an internal error; it always reports a result.
     pub fn execute(self: &Arc<Self>, run: &Arc<Run>, needs: &[Arc<Task>], body: &FnPtr) {
         let started = Instant::now();
+        if let Err(panic) = panics::catch(|| self.execute_body(run, needs, body, started)) {
+            self.panicked(run, &panic);
+            if self.result.get().is_none() {
+                let _ = panics::catch(|| self.finish(run, started, None));
+            }
+            self.done.set(Status::Failed);
+        }
+    }
+
+    fn execute_body(
+        self: &Arc<Self>,
+        run: &Arc<Run>,
+        needs: &[Arc<Task>],
+        body: &FnPtr,
+        started: Instant,
+    ) {
         let (mut failed, mut skipped) = (Vec::new(), Vec::new());
         for need in needs {
             match need.done.wait(&run.cancel) {
@@ -253,13 +271,70 @@ impl Task {
             return self.finish(run, started, Some(NotStarted::Stopped));
         }
         run.emit(&Event::TaskStarted { task: self.id });
-        let result = context::enter(self.ctx(run), || {
-            body.call::<Dynamic>(&run.rhai, &self.script.ast, ())
+        let result = panics::catch(|| {
+            context::enter(self.ctx(run), || {
+                body.call::<Dynamic>(&run.rhai, &self.script.ast, ())
+            })
         });
-        if let Err(err) = result {
-            self.body_failed(run, &err);
+        match result {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => self.body_failed(run, &err),
+            Err(panic) => self.panicked(run, &panic),
         }
         self.finish(run, started, None);
+    }
+
+    /// How failures of the task body name it and point at it.
+    fn subject(&self) -> Subject<'static> {
+        let what = if self.implicit {
+            format!("script {}", self.script.file.name)
+        } else {
+            format!("task {:?}", self.name)
+        };
+        Subject {
+            what,
+            call: self.call,
+            call_label: "this task",
+        }
+    }
+
+    /// shakedown panicked in the task body (or the script's top level): the
+    /// task fails with an internal error; the rest of the run goes on.
+    pub fn panicked(&self, run: &Run, panic: &Panic) {
+        let failure = Failure::internal(panic, &self.script.file, &self.subject());
+        self.set_error(run, failure);
+    }
+
+    /// The result of a task that ended without reporting one (shakedown
+    /// failed to run it): failed, never left out of the report.
+    pub fn lost(&self) -> TaskResult {
+        let error = lock(&self.error).clone().unwrap_or_else(|| {
+            let panic = Panic {
+                message: "the task ended without a result".to_owned(),
+                location: None,
+            };
+            Arc::new(Failure::internal(
+                &panic,
+                &self.script.file,
+                &self.subject(),
+            ))
+        });
+        TaskResult {
+            id: self.id,
+            name: self.name.clone(),
+            script: self.script.file.name.clone(),
+            implicit: self.implicit,
+            kept: false,
+            status: Status::Failed,
+            duration: Duration::ZERO,
+            note: None,
+            error: Some(error),
+            checks: lock(&self.checks)
+                .iter()
+                .filter_map(|slot| slot.result.get())
+                .collect(),
+            records: self.records(),
+        }
     }
 
     /// Watch mode: reports the task's earlier result instead of running it.
@@ -292,17 +367,7 @@ impl Task {
             self.cut_short.store(true, Ordering::SeqCst);
             return;
         }
-        let what = if self.implicit {
-            format!("script {}", self.script.file.name)
-        } else {
-            format!("task {:?}", self.name)
-        };
-        let subject = Subject {
-            what,
-            call: self.call,
-            call_label: "this task",
-        };
-        let failure = Failure::from_eval(err, &self.script.file, &subject);
+        let failure = Failure::from_eval(err, &self.script.file, &self.subject());
         if failure.kind == FailureKind::Cancelled && self.cancel.is_cancelled() {
             self.cut_short.store(true, Ordering::SeqCst);
             return;
@@ -500,7 +565,41 @@ impl Task {
         slot.result.set(result);
     }
 
+    /// Runs a check and reports its result; a panic anywhere in it fails
+    /// the check with an internal error (the rest of the run goes on).
     fn run_check(self: &Arc<Self>, run: &Arc<Run>, slot: &Arc<CheckSlot>, spec: &CheckSpec) {
+        let started = Instant::now();
+        if let Err(panic) = panics::catch(|| self.run_check_body(run, slot, spec)) {
+            if slot.result.get().is_none() {
+                let failure = Failure::internal(&panic, &self.script.file, &check_subject(slot));
+                let result = CheckResult {
+                    task: self.id,
+                    index: slot.index,
+                    name: slot.name.clone(),
+                    kind: slot.kind,
+                    gate: slot.gate,
+                    status: Status::Failed,
+                    duration: started.elapsed(),
+                    finished_at: super::outcome::unix_now(),
+                    note: None,
+                    approval: None,
+                    failure: Some(Arc::new(failure)),
+                };
+                if run.options.fail_fast {
+                    run.fail_fast(StoppedBy {
+                        script: self.script.file.name.clone(),
+                        task: self.name.clone(),
+                        check: Some(slot.name.clone()),
+                    });
+                }
+                // Reported if reporting works; its task waits for it anyway.
+                let _ = panics::catch(|| run.emit(&Event::CheckFinished(result.clone())));
+                slot.result.set(result);
+            }
+        }
+    }
+
+    fn run_check_body(self: &Arc<Self>, run: &Arc<Run>, slot: &Arc<CheckSlot>, spec: &CheckSpec) {
         if self.cancel.is_cancelled() {
             return self.stop_check(run, slot);
         }
@@ -525,19 +624,38 @@ impl Task {
             ..self.ctx(run)
         };
         let started = Instant::now();
-        let outcome = context::enter(ctx, || {
-            spec.body.call::<Dynamic>(&run.rhai, &self.script.ast, ())
+        let outcome = panics::catch(|| {
+            context::enter(ctx, || {
+                spec.body.call::<Dynamic>(&run.rhai, &self.script.ast, ())
+            })
         });
         let duration = started.elapsed();
         if let Some(timer) = timer {
             timer.abort();
         }
-        let subject = Subject {
-            what: format!("check {:?}", slot.name),
-            call: Some(slot.call),
-            call_label: "this check",
-        };
+        let subject = check_subject(slot);
         let file = &self.script.file;
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(panic) => {
+                let failure = Failure::internal(&panic, file, &subject);
+                let status = if spec.gate {
+                    Status::Failed
+                } else {
+                    Status::Warned
+                };
+                return self.settle(
+                    run,
+                    slot,
+                    Outcome {
+                        status,
+                        duration,
+                        failure: Some(failure),
+                        ..Outcome::default()
+                    },
+                );
+            }
+        };
         let failure = if timed_out.load(Ordering::SeqCst) {
             let limit = spec.timeout.unwrap_or_default().as_secs_f64();
             Some(Failure::simple(
@@ -629,6 +747,15 @@ fn unmet_needs(failed: &[&str], skipped: &[&str]) -> Option<String> {
             which(failed, "failed", "failed"),
             which(skipped, "was skipped", "were skipped")
         )),
+    }
+}
+
+/// How a check's failures name it and point at it.
+fn check_subject(slot: &CheckSlot) -> Subject<'static> {
+    Subject {
+        what: format!("check {:?}", slot.name),
+        call: Some(slot.call),
+        call_label: "this check",
     }
 }
 

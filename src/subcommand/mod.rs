@@ -3,6 +3,7 @@
 mod approvals;
 mod check;
 mod run;
+pub mod signals;
 
 use crate::cli::{CommonConfig, Subcommand};
 use crate::error::Exit;
@@ -19,6 +20,19 @@ impl Subcommand {
             }
         }
     }
+}
+
+/// Reports a panic that escaped the runner (its containers were removed on
+/// the way out): the internal-error diagnostic, saying where to report it.
+pub fn report_escaped_panic(payload: &(dyn std::any::Any + Send)) {
+    let panic = crate::runner::panics::last(payload);
+    crate::error::render_error(
+        &crate::error::InternalError {
+            message: panic.describe(),
+            help: crate::runner::panics::report_help(),
+        },
+        None,
+    );
 }
 
 /// The small async runtime primitives block on (two workers: they only

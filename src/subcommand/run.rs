@@ -1,17 +1,18 @@
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
 use super::compile_all;
+use super::signals::stop_run_on_signals;
 use crate::cli::{CiConfig, CommonConfig};
 use crate::engine::Client;
 use crate::error::{render_error, Exit};
 use crate::host::new_engine;
 use crate::report;
 use crate::report::Reporter;
-use crate::runner::{self, Environment, EventSink};
+use crate::runner::{self, Environment, EventSink, Interruption};
 
 /// `shakedown run`: compile, run against the engine, report.
 pub fn execute(scripts: &[PathBuf], common: &CommonConfig, ci: &CiConfig) -> Exit {
@@ -30,19 +31,15 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig, ci: &CiConfig) -> Exi
         return Exit::Engine;
     };
     let cancel = CancellationToken::new();
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let (cancel, interrupted) = (cancel.clone(), Arc::clone(&interrupted));
-        rt.spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupted.store(true, Ordering::SeqCst);
-                cancel.cancel();
-                eprintln!("\ninterrupted: stopping and removing containers (Ctrl-C again to quit at once)");
-            }
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(Exit::Interrupted as i32);
-            }
-        });
+    let interruption = Arc::new(Interruption::default());
+    let stopping = stop_run_on_signals(
+        &rt,
+        cancel.clone(),
+        Arc::clone(&interruption),
+        Arc::clone(&engine),
+    );
+    if let Err(err) = stopping {
+        eprintln!("shakedown: cannot listen for Ctrl-C, SIGTERM and SIGHUP: {err}");
     }
     let (mut reporter, write_errors) = match report::for_run(common.format, ci) {
         Ok(reporters) => reporters,
@@ -59,17 +56,29 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig, ci: &CiConfig) -> Exi
         rt: rt.handle().clone(),
         sink,
         cancel,
-        interrupted,
+        interruption,
     };
-    let (_, summary) = runner::execute(&compiled, options, env);
+    // The runner contains panics of checks and tasks; one that escapes it
+    // (its own code on the main thread) has had the run's containers
+    // removed on the way out, and ends here as an internal error.
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        runner::execute(&compiled, options, env)
+    }));
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    let exit = match outcome {
+        Ok((_, summary)) => summary.exit,
+        Err(payload) => {
+            super::report_escaped_panic(payload.as_ref());
+            Exit::Internal
+        }
+    };
     let unwritten = write_errors.take();
     for err in &unwritten {
         render_error(err, None);
     }
     if unwritten.is_empty() {
-        summary.exit
+        exit
     } else {
-        summary.exit.max(Exit::Usage)
+        exit.max(Exit::Usage)
     }
 }

@@ -23,9 +23,10 @@ use crate::error::{render_error, Exit};
 use crate::host::{compile, new_engine};
 use crate::report;
 use crate::runner::{
-    self, Environment, Event, EventSink, RunOptions, RunSummary, Script, Status, TaskKey,
-    TaskResult,
+    self, Environment, Event, EventSink, RunOptions, RunSummary, Script, Status, StopSignal,
+    TaskKey, TaskResult,
 };
+use crate::subcommand::signals::Signals;
 
 /// Watch mode's own options.
 #[derive(Debug, Clone)]
@@ -37,7 +38,8 @@ pub struct WatchOptions {
 enum Msg {
     Changed(Batch),
     RunDone(Box<RunSummary>),
-    Interrupt,
+    /// Ctrl-C, SIGTERM or SIGHUP.
+    Interrupt(StopSignal),
 }
 
 /// What the next run reruns.
@@ -68,17 +70,25 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig, options: &WatchOption
     };
     let (tx, rx) = mpsc::channel();
     let current = Arc::new(Mutex::new(CancellationToken::new()));
-    {
-        let (tx, current) = (tx.clone(), Arc::clone(&current));
-        rt.spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
-                current
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .cancel();
-                let _ = tx.send(Msg::Interrupt);
-            }
-        });
+    let signals = {
+        let _inside = rt.enter();
+        Signals::listen()
+    };
+    match signals {
+        Ok(mut signals) => {
+            let (tx, current) = (tx.clone(), Arc::clone(&current));
+            rt.spawn(async move {
+                loop {
+                    let signal = signals.next().await;
+                    current
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .cancel();
+                    let _ = tx.send(Msg::Interrupt(signal));
+                }
+            });
+        }
+        Err(err) => eprintln!("shakedown: cannot listen for Ctrl-C, SIGTERM and SIGHUP: {err}"),
     }
     let scripts: Vec<(PathBuf, String)> = scripts
         .iter()
@@ -148,8 +158,8 @@ impl Session<'_> {
             plan = match next {
                 Some(plan) => plan,
                 None => match self.wait_for_change() {
-                    Some(plan) => plan,
-                    None => return Exit::Interrupted,
+                    Ok(plan) => plan,
+                    Err(signal) => return signal.exit(),
                 },
             };
         }
@@ -244,15 +254,24 @@ impl Session<'_> {
             rt: self.rt.handle().clone(),
             sink,
             cancel: cancel.clone(),
-            interrupted: Arc::default(),
+            interruption: Arc::default(),
         };
         let tx = self.tx.clone();
         let run = std::thread::spawn(move || {
-            let (_, summary) = runner::execute(&scripts, options, env);
-            let _ = tx.send(Msg::RunDone(Box::new(summary)));
+            let run = std::panic::AssertUnwindSafe(|| runner::execute(&scripts, options, env));
+            match std::panic::catch_unwind(run) {
+                Ok((_, summary)) => {
+                    let _ = tx.send(Msg::RunDone(Box::new(summary)));
+                }
+                Err(payload) => {
+                    // The run's containers were removed on the way out.
+                    crate::subcommand::report_escaped_panic(payload.as_ref());
+                    std::process::exit(i32::from(Exit::Internal as u8));
+                }
+            }
         });
         let mut pending: Option<Affected> = None;
-        let mut quitting = false;
+        let mut quitting = None;
         let summary = loop {
             match self.rx.recv() {
                 Ok(Msg::RunDone(summary)) => break *summary,
@@ -265,16 +284,20 @@ impl Session<'_> {
                             .merge(affected);
                     }
                 }
-                Ok(Msg::Interrupt) | Err(_) => {
+                Ok(Msg::Interrupt(signal)) => {
                     cancel.cancel();
-                    quitting = true;
+                    quitting = Some(signal);
+                }
+                Err(_) => {
+                    cancel.cancel();
+                    quitting = Some(StopSignal::Interrupt);
                 }
             }
         };
         let _ = run.join();
-        self.remember(&summary, pending.is_some() || quitting);
-        if quitting {
-            std::process::exit(Exit::Interrupted as i32);
+        self.remember(&summary, pending.is_some() || quitting.is_some());
+        if let Some(signal) = quitting {
+            std::process::exit(i32::from(signal.exit() as u8));
         }
         pending.map(|affected| {
             let trigger = describe(&affected);
@@ -303,8 +326,9 @@ impl Session<'_> {
         affected
     }
 
-    /// Waits for a change that affects something; `None` on Ctrl-C.
-    fn wait_for_change(&mut self) -> Option<Plan> {
+    /// Waits for a change that affects something; the signal that stopped
+    /// watching instead (Ctrl-C, SIGTERM, SIGHUP).
+    fn wait_for_change(&mut self) -> Result<Plan, StopSignal> {
         loop {
             match self.rx.recv() {
                 Ok(Msg::Changed(batch)) => {
@@ -313,10 +337,11 @@ impl Session<'_> {
                         continue;
                     }
                     let trigger = describe(&affected);
-                    return Some(Plan::Some { affected, trigger });
+                    return Ok(Plan::Some { affected, trigger });
                 }
                 Ok(Msg::RunDone(_)) => {}
-                Ok(Msg::Interrupt) | Err(_) => return None,
+                Ok(Msg::Interrupt(signal)) => return Err(signal),
+                Err(_) => return Err(StopSignal::Interrupt),
             }
         }
     }

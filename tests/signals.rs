@@ -1,0 +1,120 @@
+//! SIGTERM (CI cancelling a job, `timeout`) and SIGHUP stop a run like
+//! Ctrl-C: the containers are removed, the report is printed, and the exit
+//! code says which signal (issue 14, point 5). And every run that can reach
+//! the engine sweeps what killed runs left, even one that only reads files
+//! (point 6).
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{base_image, command, containers_of, shakedown};
+
+/// Containers of a shakedown process (by the pid label), running or not.
+fn containers_of_pid(pid: u32, running_only: bool) -> Vec<String> {
+    let mut args = vec!["ps", "-q"];
+    if !running_only {
+        args.push("-a");
+    }
+    let filter = format!("label=io.shakedown.pid={pid}");
+    args.extend(["--filter", &filter]);
+    let out = Command::new("docker")
+        .args(&args)
+        .output()
+        .expect("docker ps runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn stopped_by(signal: &str, code: i32, name: &str) {
+    base_image();
+    let child = command(&["run", "tests/fixtures/signal.rhai", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("shakedown starts");
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while containers_of_pid(pid, true).len() < 5 {
+        assert!(Instant::now() < deadline, "the five containers never ran");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let sent = Instant::now();
+    let killed = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let output = child.wait_with_output().expect("shakedown ends");
+    let took = sent.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
+    assert!(took < Duration::from_secs(15), "it took {took:?} to stop");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(json["interrupted"], true);
+    assert_eq!(json["signal"], name);
+    assert_eq!(json["exit"], code);
+    assert_eq!(
+        containers_of_pid(pid, false),
+        Vec::<String>::new(),
+        "containers left"
+    );
+    assert!(
+        stderr.contains("stopping and removing containers"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sigterm_cleans_up_and_exits_143() {
+    stopped_by("-TERM", 143, "SIGTERM");
+}
+
+#[test]
+fn sighup_cleans_up_and_exits_129() {
+    stopped_by("-HUP", 129, "SIGHUP");
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn a_run_that_only_reads_files_sweeps_dead_runs_containers() {
+    base_image();
+    let run = format!("dead-static-{}", std::process::id());
+    // A container as a run that died would leave it: its pid is gone.
+    let created = Command::new("docker")
+        .args([
+            "create",
+            "--label",
+            &format!("io.shakedown.run={run}"),
+            "--label",
+            &format!("io.shakedown.host={}", hostname()),
+            "--label",
+            "io.shakedown.pid=4194302",
+            "shakedown-demo/busybox:latest",
+            "true",
+        ])
+        .output()
+        .expect("docker create runs");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert_eq!(containers_of(&run).len(), 1);
+    let ran = shakedown(&["run", "scripts/demo-static.rhai"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(
+        containers_of(&run),
+        Vec::<String>::new(),
+        "the static run swept it"
+    );
+}
