@@ -7,11 +7,17 @@
 mod common;
 
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use common::{base_image, command, containers_of, shakedown};
 
 /// Containers of a shakedown process (by the pid label), running or not.
+/// Every run sweeps dead runs' containers at its start: the tests of this
+/// file take turns, so that the sweep test knows which run removed its
+/// container.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 fn containers_of_pid(pid: u32, running_only: bool) -> Vec<String> {
     let mut args = vec!["ps", "-q"];
     if !running_only {
@@ -30,6 +36,7 @@ fn containers_of_pid(pid: u32, running_only: bool) -> Vec<String> {
 }
 
 fn stopped_by(signal: &str, code: i32, name: &str) {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     base_image();
     let child = command(&["run", "tests/fixtures/signal.rhai", "--format", "json"])
         .stdout(Stdio::piped())
@@ -87,6 +94,7 @@ fn hostname() -> String {
 
 #[test]
 fn a_run_that_only_reads_files_sweeps_dead_runs_containers() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     base_image();
     let run = format!("dead-static-{}", std::process::id());
     // A container as a run that died would leave it: its pid is gone.
