@@ -146,6 +146,7 @@ fn floods_hold_every_deadline_and_keep_bounded_output() {
         [
             "wait_log: gives up at its timeout",
             "wait_http: gives up at its timeout",
+            "wait_healthy: gives up at its timeout",
         ]
         .iter()
         .map(|name| format!("\"{name}\": {}", check(&json, name)["failure"]["message"])),
@@ -187,6 +188,15 @@ fn floods_hold_every_deadline_and_keep_bounded_output() {
         message.contains("lines, none matching; the last: \"a line of chatter\""),
         "{message}"
     );
-    let took = duration(&json, "wait_http: gives up at its timeout");
-    assert!(took < 2.0 + WITHIN, "wait_http took {took}s");
+    for name in [
+        "wait_http: gives up at its timeout",
+        "wait_healthy: gives up at its timeout",
+    ] {
+        let took = duration(&json, name);
+        assert!(took < 2.0 + WITHIN, "{name}: it took {took}s");
+        assert_eq!(
+            check(&json, name)["failure"]["code"],
+            "shakedown::wait::timeout"
+        );
+    }
 }
