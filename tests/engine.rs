@@ -6,7 +6,9 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{base_image, check, command, containers_of, shakedown, shakedown_json};
+use common::{
+    base_image, check, command, containers_of, plant_dead_run_container, shakedown, shakedown_json,
+};
 
 fn all_passed(script: &str) -> serde_json::Value {
     base_image();
@@ -99,35 +101,10 @@ fn a_killed_runs_containers_are_swept_by_the_next_run() {
     // run sweeps at its start, so a test running beside this one may remove
     // it first: what matters is that it is gone after a run.
     let dead = format!("dead-run-{}", std::process::id());
-    let created = Command::new("docker")
-        .args([
-            "create",
-            "--label",
-            &format!("io.shakedown.run={dead}"),
-            "--label",
-            &format!("io.shakedown.host={}", hostname()),
-            "--label",
-            "io.shakedown.pid=4194303",
-            "shakedown-demo/busybox:latest",
-            "true",
-        ])
-        .output()
-        .expect("docker create runs");
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
+    plant_dead_run_container(&dead, 4_194_303);
     let ran = shakedown(&["run", "tests/fixtures/engine.rhai"]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert_eq!(containers_of(&dead), Vec::<String>::new());
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
 }
 
 #[test]

@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{base_image, check, command, failures, shakedown, task, Ran};
+use common::{base_image, check, command, containers_of_pid, failures, shakedown, task, Ran};
 
 fn with_panics(points: &str, args: &[&str]) -> (Ran, u32) {
     let child = command(args)
@@ -23,23 +21,6 @@ fn with_panics(points: &str, args: &[&str]) -> (Ran, u32) {
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     };
     (ran, pid)
-}
-
-/// Containers labelled with the pid of a shakedown process.
-fn containers_of_pid(pid: u32) -> Vec<String> {
-    let out = Command::new("docker")
-        .args([
-            "ps",
-            "-aq",
-            "--filter",
-            &format!("label=io.shakedown.pid={pid}"),
-        ])
-        .output()
-        .expect("docker ps runs");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect()
 }
 
 fn assert_internal(failure: &serde_json::Value, said: &str) {
@@ -96,7 +77,7 @@ fn a_panic_fails_its_check_task_or_script_and_the_rest_goes_on() {
         ran.stderr
     );
     assert_eq!(
-        containers_of_pid(pid),
+        containers_of_pid(pid, false),
         Vec::<String>::new(),
         "containers left"
     );
@@ -123,7 +104,7 @@ fn a_panic_that_escapes_the_runner_still_removes_the_containers() {
     );
     assert!(ran.stderr.contains("bug in shakedown"), "{}", ran.stderr);
     assert_eq!(
-        containers_of_pid(pid),
+        containers_of_pid(pid, false),
         Vec::<String>::new(),
         "containers left"
     );

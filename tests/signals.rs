@@ -10,30 +10,14 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use common::{base_image, command, containers_of, shakedown};
+use common::{
+    base_image, command, containers_of, containers_of_pid, plant_dead_run_container, shakedown,
+};
 
-/// Containers of a shakedown process (by the pid label), running or not.
 /// Every run sweeps dead runs' containers at its start: the tests of this
 /// file take turns, so that the sweep test knows which run removed its
 /// container.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn containers_of_pid(pid: u32, running_only: bool) -> Vec<String> {
-    let mut args = vec!["ps", "-q"];
-    if !running_only {
-        args.push("-a");
-    }
-    let filter = format!("label=io.shakedown.pid={pid}");
-    args.extend(["--filter", &filter]);
-    let out = Command::new("docker")
-        .args(&args)
-        .output()
-        .expect("docker ps runs");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
 
 fn stopped_by(signal: &str, code: i32, name: &str) {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
@@ -85,38 +69,13 @@ fn sighup_cleans_up_and_exits_129() {
     stopped_by("-HUP", 129, "SIGHUP");
 }
 
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
-}
-
 #[test]
 fn a_run_that_only_reads_files_sweeps_dead_runs_containers() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     base_image();
     let run = format!("dead-static-{}", std::process::id());
     // A container as a run that died would leave it: its pid is gone.
-    let created = Command::new("docker")
-        .args([
-            "create",
-            "--label",
-            &format!("io.shakedown.run={run}"),
-            "--label",
-            &format!("io.shakedown.host={}", hostname()),
-            "--label",
-            "io.shakedown.pid=4194302",
-            "shakedown-demo/busybox:latest",
-            "true",
-        ])
-        .output()
-        .expect("docker create runs");
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
+    plant_dead_run_container(&run, 4_194_302);
     assert_eq!(containers_of(&run).len(), 1);
     let ran = shakedown(&["run", "scripts/demo-static.rhai"]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);

@@ -92,21 +92,65 @@ pub fn shakedown_json(args: &[&str]) -> (Ran, serde_json::Value) {
     (ran, json)
 }
 
-/// Ids of containers labelled with a run id.
-pub fn containers_of(run_id: &str) -> Vec<String> {
+/// Ids of containers that carry `label` (`key=value`); all of them, or
+/// only the running ones.
+pub fn containers_labelled(label: &str, running_only: bool) -> Vec<String> {
+    let filter = format!("label={label}");
+    let mut args = vec!["ps", "-q", "--filter", &filter];
+    if !running_only {
+        args.push("-a");
+    }
     let out = Command::new("docker")
-        .args([
-            "ps",
-            "-aq",
-            "--filter",
-            &format!("label=io.shakedown.run={run_id}"),
-        ])
+        .args(&args)
         .output()
         .expect("docker ps runs");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_owned)
         .collect()
+}
+
+/// Ids of containers labelled with a run id.
+pub fn containers_of(run_id: &str) -> Vec<String> {
+    containers_labelled(&format!("io.shakedown.run={run_id}"), false)
+}
+
+/// Ids of containers a shakedown process made (all, or the running ones).
+pub fn containers_of_pid(pid: u32, running_only: bool) -> Vec<String> {
+    containers_labelled(&format!("io.shakedown.pid={pid}"), running_only)
+}
+
+/// Creates a container as a run that died would leave it: labelled with
+/// `run_id`, this host and a pid that no process has.
+pub fn plant_dead_run_container(run_id: &str, dead_pid: u32) {
+    base_image();
+    let created = Command::new("docker")
+        .args([
+            "create",
+            "--label",
+            &format!("io.shakedown.run={run_id}"),
+            "--label",
+            &format!("io.shakedown.host={}", hostname()),
+            "--label",
+            &format!("io.shakedown.pid={dead_pid}"),
+            "shakedown-demo/busybox:latest",
+            "true",
+        ])
+        .output()
+        .expect("docker create runs");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+}
+
+/// This machine's host name, as shakedown labels its containers with.
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 /// The demo's busybox base image, built once per test binary.
