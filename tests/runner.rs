@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{check, shakedown_json, task};
+use common::{check, shakedown, shakedown_json, task};
 
 fn records(json: &serde_json::Value, task_name: &str) -> Vec<serde_json::Value> {
     task(json, task_name)["records"]
@@ -135,4 +135,34 @@ fn the_json_report_has_tasks_checks_records_and_checkpoints() {
     assert_eq!(checkpoint["approval"]["how"], "flag", "{checkpoint:#}");
     let informational = check(&json, "size under 8 GB");
     assert_eq!(informational["gate"], false);
+}
+
+#[test]
+fn a_check_passes_unless_it_throws_or_returns_false() {
+    common::base_image();
+    let ran = shakedown(&[
+        "run",
+        "tests/fixtures/check-values.rhai",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    let json = ran.json();
+    for name in [
+        "ends with a run; and a semicolon",
+        "returns a string",
+        "returns a map",
+        "returns unit",
+        "returns true",
+    ] {
+        assert_eq!(check(&json, name)["status"], "passed", "{name}: {json:#}");
+    }
+    let failed = check(&json, "returns false");
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["failure"]["code"], "shakedown::check::false");
+    assert!(
+        !ran.stderr.contains("shakedown::host"),
+        "no internal type name in messages: {}",
+        ran.stderr
+    );
 }

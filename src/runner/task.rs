@@ -759,34 +759,23 @@ fn check_subject(slot: &CheckSlot) -> Subject<'static> {
     }
 }
 
-/// A check passes on `true` or `()`, fails on `false`; any other value is a
-/// mistake in the script.
+/// A check fails when its body returned `false`; any other value passes.
 fn verdict(
     value: &Dynamic,
     file: &crate::error::SourceFile,
     subject: &Subject<'_>,
 ) -> Option<Failure> {
-    if value.is_unit() || value.as_bool() == Ok(true) {
+    // A check passes unless it throws or returns `false` (DESIGN.md): Rhai
+    // gives a block the value of its last statement even after a `;`, so
+    // `|| { c.wait_http("/health"); }` returns a Response and must pass.
+    if value.as_bool() != Ok(false) {
         return None;
     }
-    if value.as_bool() == Ok(false) {
-        return Some(Failure::simple(
-            FailureKind::ReturnedFalse,
-            "shakedown::check::false",
-            "the check returned false",
-            Some("use assert_eq(actual, expected) and friends inside the check to see the values that differ".into()),
-            file,
-            subject,
-        ));
-    }
     Some(Failure::simple(
-        FailureKind::Script,
-        "shakedown::check::not_boolean",
-        format!(
-            "the check returned a {} ({value}), not true or false",
-            value.type_name()
-        ),
-        Some("end the check with a condition (`x == y`) or an assertion".into()),
+        FailureKind::ReturnedFalse,
+        "shakedown::check::false",
+        "the check returned false",
+        Some("use assert_eq(actual, expected) and friends inside the check to see the values that differ".into()),
         file,
         subject,
     ))
