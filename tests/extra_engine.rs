@@ -234,6 +234,24 @@ fn spawn(args: &[&str]) -> Child {
         .spawn()
         .expect("shakedown starts")
 }
+/// A run that only reads files, on the thawed engine, removes what the
+/// stopped run of `pid` left there.
+fn the_next_run_sweeps(engine: &ExtraEngine, host: &str, pid: u32) {
+    let next = command(&["run", "--host", host, "scripts/demo-static.rhai"])
+        .output()
+        .expect("shakedown runs");
+    assert_eq!(
+        next.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&next.stderr)
+    );
+    assert_eq!(
+        engine.containers_of_pid(pid, false),
+        Vec::<String>::new(),
+        "the next run swept them"
+    );
+}
 
 /// Waits until `count` containers of process `pid` run on `engine`.
 fn until_running(engine: &ExtraEngine, pid: u32, count: usize) {
@@ -312,20 +330,7 @@ fn a_frozen_engine_never_hangs_a_run_and_the_next_run_sweeps() {
         .is_empty(),
         "the frozen run left containers for the next run to sweep"
     );
-    let next = command(&["run", "--host", &host, "scripts/demo-static.rhai"])
-        .output()
-        .expect("shakedown runs");
-    assert_eq!(
-        next.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&next.stderr)
-    );
-    assert_eq!(
-        engine.containers_of_pid(pid, false),
-        Vec::<String>::new(),
-        "the next run swept them"
-    );
+    the_next_run_sweeps(&engine, &host, pid);
 
     // A single Ctrl-C ends a run on a frozen engine within a few seconds.
     let child = spawn(&[
@@ -357,18 +362,5 @@ fn a_frozen_engine_never_hangs_a_run_and_the_next_run_sweeps() {
     );
     assert!(stderr.contains("could not be removed"), "{stderr}");
     engine.signal("-CONT");
-    let next = command(&["run", "--host", &host, "scripts/demo-static.rhai"])
-        .output()
-        .expect("shakedown runs");
-    assert_eq!(
-        next.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&next.stderr)
-    );
-    assert_eq!(
-        engine.containers_of_pid(pid, false),
-        Vec::<String>::new(),
-        "the next run swept them"
-    );
+    the_next_run_sweeps(&engine, &host, pid);
 }
