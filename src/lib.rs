@@ -8,6 +8,7 @@
 //! [`watch`] reruns what a change affects; [`http`] sends the HTTP requests
 //! scripts make to the services they start.
 
+pub mod api;
 pub mod app;
 pub mod approvals;
 pub mod cli;

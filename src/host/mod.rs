@@ -2,40 +2,29 @@
 //! small module per concern, and the compiler that turns a script file into
 //! a [`Script`].
 
-mod assert_mod;
-mod base_pull;
-mod closure_reads;
-mod compose_mod;
-mod container;
-mod container_mod;
-mod convert;
-mod doc;
-mod dockerfile_value;
-mod engine_errors;
-mod evidence;
-mod files_mod;
-mod http_mod;
-mod image;
-mod image_mod;
-mod image_origin;
-mod import_resolver;
+pub(crate) mod base_pull;
+pub(crate) mod closure_reads;
+pub(crate) mod container;
+pub(crate) mod convert;
+pub(crate) mod doc;
+pub(crate) mod dockerfile_value;
+pub(crate) mod engine_errors;
+pub(crate) mod evidence;
+pub(crate) mod image;
+pub(crate) mod image_origin;
+pub(crate) mod import_resolver;
 pub mod limits;
-mod max_output;
+pub(crate) mod max_output;
 pub mod network_mode;
-mod paths;
-mod provenance;
-mod record_mod;
-mod response;
-mod run_mod;
-mod run_result;
-mod seconds;
-mod size_evidence;
-mod static_mod;
-mod structure_mod;
-mod text_file;
-mod values_mod;
-mod vocabulary;
-mod wait_mod;
+pub(crate) mod paths;
+pub(crate) mod provenance;
+pub(crate) mod response;
+pub(crate) mod run_result;
+pub(crate) mod seconds;
+pub(crate) mod size_evidence;
+pub(crate) mod text_file;
+pub(crate) mod values;
+pub(crate) mod vocabulary;
 
 pub use container::Container;
 pub use doc::api_reference;
@@ -52,29 +41,6 @@ use rhai::Engine;
 use crate::error::{ConfigError, ScriptError, SourceFile};
 use crate::runner::{context, Script};
 use crate::static_read::input_file::{self, InputError};
-
-/// One concern of the script API: its section of the reference, and the
-/// function that registers it.
-pub struct ApiModule {
-    pub title: &'static str,
-    pub intro: &'static str,
-    pub register: fn(&mut Engine),
-}
-
-/// The script API, in the order the reference documents it.
-pub const MODULES: &[ApiModule] = &[
-    structure_mod::MODULE,
-    record_mod::MODULE,
-    assert_mod::MODULE,
-    image_mod::MODULE,
-    run_mod::MODULE,
-    static_mod::MODULE,
-    compose_mod::MODULE,
-    files_mod::MODULE,
-    container_mod::MODULE,
-    wait_mod::MODULE,
-    http_mod::MODULE,
-];
 
 /// Forgets what the last run's values remembered: where strings came
 /// from, which images were inspected.
@@ -94,13 +60,11 @@ pub fn new_engine() -> Engine {
     limits::apply(&mut engine);
     engine.set_module_resolver(import_resolver::ImportResolver);
     engine.on_progress(|_| context::is_cancelled().then(|| "stopped".into()));
-    engine.on_print(values_mod::print);
-    engine.on_debug(|text, _, _| values_mod::print(text));
+    engine.on_print(values::print);
+    engine.on_debug(|text, _, _| values::print(text));
     #[allow(deprecated)] // volatile, not deprecated: the way to resolve names everywhere
-    engine.on_var(values_mod::resolve);
-    for module in MODULES {
-        (module.register)(&mut engine);
-    }
+    engine.on_var(values::resolve);
+    crate::api::register_all(&mut engine);
     if crate::fault::armed(crate::fault::Point::Script) {
         engine.register_fn("test_panic", |message: &str| -> () {
             panic!("test_panic: {message}");

@@ -185,6 +185,7 @@ fn kind(name: &str) -> String {
     let name = name
         .trim()
         .trim_start_matches("&mut ")
+        .trim_start_matches("shown::")
         .trim_start_matches('&');
     match name {
         "str" | "String" | "ImmutableString" | "&str | ImmutableString | String" | "string" => {
@@ -196,6 +197,7 @@ fn kind(name: &str) -> String {
         "FLOAT" | "f64" | "float" => "float".into(),
         "FnPtr" | "Fn" => "Fn".into(),
         "Blob" | "blob" => "blob".into(),
+        "Number" | "number" => "number".into(),
         other => other.to_owned(),
     }
 }

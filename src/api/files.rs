@@ -3,14 +3,15 @@
 
 use std::sync::Arc;
 
-use rhai::{Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+use rhai::plugin::*;
+use rhai::{Dynamic, Engine, Map, NativeCallContext};
 
-use super::convert::{ctx, until_cancelled, RhaiResult};
-use super::engine_errors::thrown;
-use super::image::Image;
 use super::ApiModule;
 use crate::engine::{EntryKind, PathEntry};
 use crate::error::{Thrown, ThrownKind};
+use crate::host::convert::{ctx, until_cancelled, RhaiResult};
+use crate::host::engine_errors::thrown;
+use crate::host::image::Image;
 use crate::runner::context::Ctx;
 
 pub const MODULE: ApiModule = ApiModule {
@@ -26,18 +27,38 @@ created and never started, then removed: nothing in the image runs, so an image 
 const MAX_LINKS: usize = 16;
 
 fn register(engine: &mut Engine) {
-    FuncRegistration::new("file")
-        .with_params_info(["img: &mut Image", "path: &str", "Dynamic"])
-        .with_comments(["/// The content of a file in the image: a string, or a blob when it is not UTF-8 text;\n/// `()` when there is no such path. Symbolic links are followed.\n/// `assert_contains(img.file(\"/etc/passwd\"), \"appuser\")`"])
-        .register_into_engine(engine, |call: NativeCallContext, img: &mut Image, path: &str| file(&call, img, path));
-    FuncRegistration::new("exists")
-        .with_params_info(["img: &mut Image", "path: &str", "bool"])
-        .with_comments(["/// Whether the path exists in the image (a symbolic link exists, wherever it points).\n/// `assert(!img.exists(\"/root/.cache/pip\"), \"pip cache left in the image\")`"])
-        .register_into_engine(engine, |call: NativeCallContext, img: &mut Image, path: &str| exists(&call, img, path));
-    FuncRegistration::new("stat")
-        .with_params_info(["img: &mut Image", "path: &str", "Map"])
-        .with_comments(["/// The path's metadata, not following a final symbolic link: `size` (bytes; 0 for a\n/// directory), `mode` (permission bits, e.g. `0o755`), `uid`, `gid`, `is_dir`, `link` (a\n/// link's target, \"\" otherwise). Fails when there is no such path (use `exists` first).\n/// `assert_eq(img.stat(\"/opt/app/www/cgi-bin/ready\").mode, 0o755)`"])
-        .register_into_engine(engine, |call: NativeCallContext, img: &mut Image, path: &str| stat(&call, img, path));
+    engine.register_global_module(exported_module!(script).into());
+}
+
+/// The script-facing functions of this concern, with the documentation
+/// the reference shows.
+#[export_module]
+mod script {
+    use super::*;
+
+    /// The content of a file in the image: a string, or a blob when it is not UTF-8 text;
+    /// `()` when there is no such path. Symbolic links are followed.
+    /// `assert_contains(img.file("/etc/passwd"), "appuser")`
+    #[rhai_fn(name = "file", pure, return_raw)]
+    pub fn image_file(call: NativeCallContext, img: &mut Image, path: &str) -> RhaiResult<Dynamic> {
+        file(&call, img, path)
+    }
+
+    /// Whether the path exists in the image (a symbolic link exists, wherever it points).
+    /// `assert(!img.exists("/root/.cache/pip"), "pip cache left in the image")`
+    #[rhai_fn(name = "exists", pure, return_raw)]
+    pub fn image_exists(call: NativeCallContext, img: &mut Image, path: &str) -> RhaiResult<bool> {
+        exists(&call, img, path)
+    }
+
+    /// The path's metadata, not following a final symbolic link: `size` (bytes; 0 for a
+    /// directory), `mode` (permission bits, e.g. `0o755`), `uid`, `gid`, `is_dir`, `link` (a
+    /// link's target, "" otherwise). Fails when there is no such path (use `exists` first).
+    /// `assert_eq(img.stat("/opt/app/www/cgi-bin/ready").mode, 0o755)`
+    #[rhai_fn(name = "stat", pure, return_raw)]
+    pub fn image_stat(call: NativeCallContext, img: &mut Image, path: &str) -> RhaiResult<Map> {
+        stat(&call, img, path)
+    }
 }
 
 fn absolute(path: &str, what: &str) -> Result<(), Thrown> {

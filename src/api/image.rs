@@ -4,22 +4,24 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+use rhai::plugin::*;
+use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
-use super::convert::{
-    ctx, known_keys, opt_bool, opt_string, opt_string_map, strings, until_cancelled, RhaiResult,
-};
-use super::engine_errors::thrown;
-use super::image::{BuiltFrom, Image};
-use super::image_origin::Origins;
-use super::limits;
-use super::paths::Confinement;
-use super::provenance;
-use super::size_evidence;
-use super::text_file::TextFile;
-use super::{base_pull, ApiModule};
+use super::ApiModule;
 use crate::engine::{BuildError, BuildEvent, BuildFailure, BuildRequest, ImageDetails};
 use crate::error::{FileSpan, Thrown, ThrownKind};
+use crate::host::base_pull;
+use crate::host::convert::{
+    ctx, known_keys, opt_bool, opt_string, opt_string_map, strings, until_cancelled, RhaiResult,
+};
+use crate::host::engine_errors::thrown;
+use crate::host::image::{BuiltFrom, Image};
+use crate::host::image_origin::Origins;
+use crate::host::limits;
+use crate::host::paths::Confinement;
+use crate::host::provenance;
+use crate::host::size_evidence;
+use crate::host::text_file::TextFile;
 use crate::runner::Event;
 use crate::static_read::build_context::ContextError;
 use crate::static_read::dockerfile::Dockerfile;
@@ -41,44 +43,82 @@ const BUILD_OPTIONS: &[&str] = &["dockerfile", "context", "tag", "target", "args
 
 fn register(engine: &mut Engine) {
     engine.register_type_with_name::<Image>("Image");
-    FuncRegistration::new("build")
-        .with_params_info(["dockerfile: &str", "Image"])
-        .with_comments(["/// Builds the Dockerfile with the current directory as the context.\n/// `let img = build(\"docker/Dockerfile.cpu\");`"])
-        .register_into_engine(engine, |call: NativeCallContext, dockerfile: &str| {
-            let mut options = Map::new();
-            options.insert("dockerfile".into(), Dynamic::from(dockerfile.to_owned()));
-            build(&call, &options)
-        });
-    FuncRegistration::new("build")
-        .with_params_info(["options: Map", "Image"])
-        .with_comments(["/// Builds with options: `dockerfile` (required), `context` (default \".\"), `tag`, `target`\n/// (a stage name), `args` (a map of build args), `no_cache` (bool).\n/// `build(#{ dockerfile: \"docker/Dockerfile.gpu\", tag: \"demo:gpu\", args: #{ VERSION: \"1.0\" } })`"])
-        .register_into_engine(engine, |call: NativeCallContext, options: Map| build(&call, &options));
-    FuncRegistration::new("image")
-        .with_params_info(["reference: &str", "Image"])
-        .with_comments(["/// An image the engine already has, by tag or id; fails when it is missing (no pull).\n/// `let img = image(\"djok/facecraft:cpu\");`"])
-        .register_into_engine(engine, |call: NativeCallContext, reference: &str| image(&call, reference));
-    FuncRegistration::new("get$id")
-        .with_params_info(["img: &mut Image", "String"])
-        .with_comments(["/// The image id (`sha256:…`)."])
-        .register_into_engine(engine, |img: &mut Image| img.id.clone());
-    FuncRegistration::new("get$tag")
-        .with_params_info(["img: &mut Image", "String"])
-        .with_comments(["/// The tag it was built or looked up with (\"\" when none)."])
-        .register_into_engine(engine, |img: &mut Image| img.tag.clone());
-    FuncRegistration::new("inspect")
-        .with_params_info(["img: &mut Image", "Map"])
-        .with_comments(["/// What the engine knows of the image: `id`, `tags`, `user`, `labels` (map), `env` (map,\n/// `KEY=VALUE` split at the first `=`), `cmd`, `entrypoint` (arrays), `workdir`,\n/// `exposed_ports` (like `\"8000/tcp\"`), `volumes`, `healthcheck` (map: `test`, `interval`,\n/// `timeout`, `start_period` in seconds, `retries`; `()` when none), `size` (bytes), `os`,\n/// `arch`, `created`, `layers` (oldest first; maps: `size`, `created_by`, `file`, `line`).\n/// For an image the script built, the settings remember the Dockerfile instruction that set\n/// them (or the stage that lacks it), so a failed assertion on one points there."])
-        .register_into_engine(engine, |call: NativeCallContext, img: &mut Image| inspect(&call, img));
-    FuncRegistration::new("size_report")
-        .with_params_info(["img: &mut Image", "Array"])
-        .with_comments(["/// Every layer, largest first: `#{ size, created_by, file, line }`, where `file` and `line`\n/// name the Dockerfile instruction that made it (`()` for the base image's layers and for\n/// images the script did not build). A failing check that read an image's `size` shows\n/// its five largest layers in its diagnostic, whatever the check is called."])
-        .register_into_engine(engine, |call: NativeCallContext, img: &mut Image| size_report(&call, img));
-    FuncRegistration::new("to_string")
-        .with_params_info(["img: &mut Image", "String"])
-        .register_into_engine(engine, |img: &mut Image| img.to_string());
-    FuncRegistration::new("to_debug")
-        .with_params_info(["img: &mut Image", "String"])
-        .register_into_engine(engine, |img: &mut Image| img.to_string());
+    engine.register_global_module(exported_module!(script).into());
+}
+
+/// The script-facing functions of this concern, with the documentation
+/// the reference shows.
+#[export_module]
+mod script {
+    use super::*;
+    use crate::api::shown;
+
+    /// Builds the Dockerfile with the current directory as the context.
+    /// `let img = build("docker/Dockerfile.cpu");`
+    #[rhai_fn(name = "build", return_raw)]
+    pub fn build_dockerfile(call: NativeCallContext, dockerfile: &str) -> RhaiResult<Image> {
+        let mut options = Map::new();
+        options.insert("dockerfile".into(), Dynamic::from(dockerfile.to_owned()));
+        build(&call, &options)
+    }
+
+    /// Builds with options: `dockerfile` (required), `context` (default "."), `tag`, `target`
+    /// (a stage name), `args` (a map of build args), `no_cache` (bool).
+    /// `build(#{ dockerfile: "docker/Dockerfile.gpu", tag: "demo:gpu", args: #{ VERSION: "1.0" } })`
+    #[rhai_fn(name = "build", return_raw)]
+    pub fn build_options(call: NativeCallContext, options: Map) -> RhaiResult<Image> {
+        build(&call, &options)
+    }
+
+    /// An image the engine already has, by tag or id; fails when it is missing (no pull).
+    /// `let img = image("djok/facecraft:cpu");`
+    #[rhai_fn(name = "image", return_raw)]
+    pub fn image_reference(call: NativeCallContext, reference: &str) -> RhaiResult<Image> {
+        image(&call, reference)
+    }
+
+    /// The image id (`sha256:…`).
+    #[rhai_fn(get = "id", pure)]
+    pub fn get_id(img: &mut Image) -> String {
+        img.id.clone()
+    }
+
+    /// The tag it was built or looked up with ("" when none).
+    #[rhai_fn(get = "tag", pure)]
+    pub fn get_tag(img: &mut Image) -> String {
+        img.tag.clone()
+    }
+
+    /// What the engine knows of the image: `id`, `tags`, `user`, `labels` (map), `env` (map,
+    /// `KEY=VALUE` split at the first `=`), `cmd`, `entrypoint` (arrays), `workdir`,
+    /// `exposed_ports` (like `"8000/tcp"`), `volumes`, `healthcheck` (map: `test`, `interval`,
+    /// `timeout`, `start_period` in seconds, `retries`; `()` when none), `size` (bytes), `os`,
+    /// `arch`, `created`, `layers` (oldest first; maps: `size`, `created_by`, `file`, `line`).
+    /// For an image the script built, the settings remember the Dockerfile instruction that set
+    /// them (or the stage that lacks it), so a failed assertion on one points there.
+    #[rhai_fn(name = "inspect", pure, return_raw)]
+    pub fn image_inspect(call: NativeCallContext, img: &mut Image) -> RhaiResult<shown::Map> {
+        inspect(&call, img)
+    }
+
+    /// Every layer, largest first: `#{ size, created_by, file, line }`, where `file` and `line`
+    /// name the Dockerfile instruction that made it (`()` for the base image's layers and for
+    /// images the script did not build). A failing check that read an image's `size` shows
+    /// its five largest layers in its diagnostic, whatever the check is called.
+    #[rhai_fn(name = "size_report", pure, return_raw)]
+    pub fn image_size_report(call: NativeCallContext, img: &mut Image) -> RhaiResult<Array> {
+        size_report(&call, img)
+    }
+
+    #[rhai_fn(name = "to_string", pure)]
+    pub fn to_string(img: &mut Image) -> String {
+        img.to_string()
+    }
+
+    #[rhai_fn(name = "to_debug", pure)]
+    pub fn to_debug(img: &mut Image) -> String {
+        img.to_string()
+    }
 }
 
 fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
@@ -488,6 +528,7 @@ fn to_map(d: &ImageDetails, origins: Option<&Origins>) -> Map {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::shown;
 
     #[test]
     fn a_parse_error_line_is_found_in_the_message() {

@@ -3,12 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rhai::{Dynamic, Engine, FnPtr, FuncRegistration, Map, NativeCallContext};
+use rhai::plugin::*;
+use rhai::{Engine, FnPtr, Map, NativeCallContext};
 
-use super::convert::{call_site, ctx, known_keys, opt_bool, opt_string_array, RhaiResult};
-use super::seconds::{opt_seconds, Zero};
-use super::{closure_reads, size_evidence, ApiModule};
+use super::ApiModule;
 use crate::error::Thrown;
+use crate::host::convert::{call_site, ctx, known_keys, opt_bool, opt_string_array, RhaiResult};
+use crate::host::seconds::{opt_seconds, Zero};
+use crate::host::{closure_reads, size_evidence};
 use crate::runner::context::Ctx;
 use crate::runner::task::{CheckSpec, Deferred};
 use crate::runner::Task;
@@ -25,36 +27,67 @@ declares checks hands each its own loop value.",
 };
 
 fn register(engine: &mut Engine) {
-    FuncRegistration::new("task")
-        .with_params_info(["name: &str", "body: FnPtr", "()"])
-        .with_comments(["/// Declares a task: a group of work that starts now, concurrently with other tasks.\n/// `task(\"build CPU image\", || { let img = build(\"docker/Dockerfile.cpu\"); … })`"])
-        .register_into_engine(engine, |call: NativeCallContext, name: &str, body: FnPtr| {
-            task(&call, name, &Map::new(), body)
-        });
-    FuncRegistration::new("task")
-        .with_params_info(["name: &str", "options: Map", "body: FnPtr", "()"])
-        .with_comments(["/// Declares a task with options: `needs` (array of task names) makes it wait for those\n/// tasks and skips it when one of them failed.\n/// `task(\"sign off\", #{ needs: [\"CPU image\", \"GPU image\"] }, || approve(\"Review\"))`"])
-        .register_into_engine(
-            engine,
-            |call: NativeCallContext, name: &str, options: Map, body: FnPtr| task(&call, name, &options, body),
-        );
-    FuncRegistration::new("check")
-        .with_params_info(["name: &str", "body: FnPtr", "()"])
-        .with_comments(["/// Declares a gate: it passes when the closure returns `true` (or `()` without throwing),\n/// fails when it returns `false` or throws. A failing check never stops its siblings.\n/// `check(\"runs as appuser\", || img.run(\"whoami\").out == \"appuser\")`"])
-        .register_into_engine(engine, |call: NativeCallContext, name: &str, body: FnPtr| {
-            check(&call, name, &Map::new(), body)
-        });
-    FuncRegistration::new("check")
-        .with_params_info(["name: &str", "options: Map", "body: FnPtr", "()"])
-        .with_comments(["/// Declares a check with options: `gate: false` makes it informational (a failure is a\n/// warning, never a failed run); `timeout` (seconds, default 600) ends it, even when it is\n/// stuck in a loop or waiting on the engine.\n/// `check(\"size under 8 GB\", #{ gate: false }, || img.inspect().size < 8 * GB)`"])
-        .register_into_engine(
-            engine,
-            |call: NativeCallContext, name: &str, options: Map, body: FnPtr| check(&call, name, &options, body),
-        );
-    FuncRegistration::new("approve")
-        .with_params_info(["message: &str", "()"])
-        .with_comments(["/// A blocking human checkpoint. Waits for every check scheduled before it, shows their\n/// results, then asks: on a terminal the person types `approved` (anything else rejects and\n/// is recorded as the reason); `--approve` approves without asking. With neither (CI), it\n/// passes when the approvals ledger holds a person's approval of the same message for the\n/// same image ids, and fails otherwise, naming an image whose id changed. Every decision is\n/// appended to the ledger. A rejected checkpoint fails the run and ends the task's body."])
-        .register_into_engine(engine, |call: NativeCallContext, message: &str| approve(&call, message));
+    engine.register_global_module(exported_module!(script).into());
+}
+
+/// The script-facing functions of this concern, with the documentation
+/// the reference shows.
+#[export_module]
+mod script {
+    use super::*;
+
+    /// Declares a task: a group of work that starts now, concurrently with other tasks.
+    /// `task("build CPU image", || { let img = build("docker/Dockerfile.cpu"); … })`
+    #[rhai_fn(name = "task", return_raw)]
+    pub fn task_name_body(call: NativeCallContext, name: &str, body: FnPtr) -> RhaiResult<()> {
+        task(&call, name, &Map::new(), body)
+    }
+
+    /// Declares a task with options: `needs` (array of task names) makes it wait for those
+    /// tasks and skips it when one of them failed.
+    /// `task("sign off", #{ needs: ["CPU image", "GPU image"] }, || approve("Review"))`
+    #[rhai_fn(name = "task", return_raw)]
+    pub fn task_name_options_body(
+        call: NativeCallContext,
+        name: &str,
+        options: Map,
+        body: FnPtr,
+    ) -> RhaiResult<()> {
+        task(&call, name, &options, body)
+    }
+
+    /// Declares a gate: it passes when the closure returns `true` (or `()` without throwing),
+    /// fails when it returns `false` or throws. A failing check never stops its siblings.
+    /// `check("runs as appuser", || img.run("whoami").out == "appuser")`
+    #[rhai_fn(name = "check", return_raw)]
+    pub fn check_name_body(call: NativeCallContext, name: &str, body: FnPtr) -> RhaiResult<()> {
+        check(&call, name, &Map::new(), body)
+    }
+
+    /// Declares a check with options: `gate: false` makes it informational (a failure is a
+    /// warning, never a failed run); `timeout` (seconds, default 600) ends it, even when it is
+    /// stuck in a loop or waiting on the engine.
+    /// `check("size under 8 GB", #{ gate: false }, || img.inspect().size < 8 * GB)`
+    #[rhai_fn(name = "check", return_raw)]
+    pub fn check_name_options_body(
+        call: NativeCallContext,
+        name: &str,
+        options: Map,
+        body: FnPtr,
+    ) -> RhaiResult<()> {
+        check(&call, name, &options, body)
+    }
+
+    /// A blocking human checkpoint. Waits for every check scheduled before it, shows their
+    /// results, then asks: on a terminal the person types `approved` (anything else rejects and
+    /// is recorded as the reason); `--approve` approves without asking. With neither (CI), it
+    /// passes when the approvals ledger holds a person's approval of the same message for the
+    /// same image ids, and fails otherwise, naming an image whose id changed. Every decision is
+    /// appended to the ledger. A rejected checkpoint fails the run and ends the task's body.
+    #[rhai_fn(name = "approve", return_raw)]
+    pub fn approve_message(call: NativeCallContext, message: &str) -> RhaiResult<()> {
+        approve(&call, message)
+    }
 }
 
 /// The default limit of a check: long enough for any real check, short
@@ -152,10 +185,9 @@ fn check(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rh
     Ok(())
 }
 
-fn approve(call: &NativeCallContext, message: &str) -> RhaiResult<Dynamic> {
+fn approve(call: &NativeCallContext, message: &str) -> RhaiResult<()> {
     let ctx = ctx(call)?;
     not_in_check(&ctx, call, "approve()")?;
     crate::runner::checkpoint::approve(&ctx, message, call_site(call))
-        .map(|()| Dynamic::UNIT)
         .map_err(|t| t.at(call.call_position()))
 }

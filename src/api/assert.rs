@@ -1,11 +1,12 @@
 //! Assertions: a failure names the actual and the expected values.
 
-use rhai::{Array, Dynamic, Engine, FuncRegistration, ImmutableString, Map, NativeCallContext};
+use rhai::plugin::*;
+use rhai::{Array, Dynamic, Engine, ImmutableString, Map, NativeCallContext};
 
-use super::convert::{regex, show, RhaiResult};
-use super::provenance::origin_of;
 use super::ApiModule;
 use crate::error::{Thrown, ThrownKind};
+use crate::host::convert::{show, RhaiResult};
+use crate::host::provenance::origin_of;
 
 pub const MODULE: ApiModule = ApiModule {
     title: "Assertions",
@@ -23,77 +24,117 @@ fn fail(message: String) -> Thrown {
 }
 
 fn register(engine: &mut Engine) {
-    FuncRegistration::new("assert")
-        .with_params_info(["condition: bool", "message: &str", "()"])
-        .with_comments(["/// Fails with `message` unless `condition` is true."])
-        .register_into_engine(
-            engine,
-            |call: NativeCallContext, cond: bool, message: &str| -> RhaiResult<()> {
-                if cond {
-                    return Ok(());
-                }
-                Err(fail(message.to_owned()).at(call.call_position()))
-            },
-        );
-    FuncRegistration::new("assert")
-        .with_params_info(["condition: bool", "()"])
-        .with_comments(["/// Fails unless `condition` is true."])
-        .register_into_engine(
-            engine,
-            |call: NativeCallContext, cond: bool| -> RhaiResult<()> {
-                if cond {
-                    return Ok(());
-                }
-                Err(fail("assertion failed: the condition is false".to_owned())
-                    .at(call.call_position()))
-            },
-        );
-    FuncRegistration::new("assert_eq")
-        .with_params_info(["actual: Dynamic", "expected: Dynamic", "()"])
-        .with_comments(["/// Fails unless `actual == expected`; the message shows both.\n/// `assert_eq(img.run(\"whoami\").out, \"appuser\")`"])
-        .register_into_engine(engine, |call: NativeCallContext, actual: Dynamic, expected: Dynamic| -> RhaiResult<()> {
-            if equal(&call, &actual, &expected)? {
+    engine.register_global_module(exported_module!(script).into());
+}
+
+/// The script-facing functions of this concern, with the documentation
+/// the reference shows.
+#[export_module]
+mod script {
+    use super::*;
+
+    /// Fails with `message` unless `condition` is true.
+    #[rhai_fn(name = "assert", return_raw)]
+    pub fn assert(call: NativeCallContext, condition: bool, message: &str) -> RhaiResult<()> {
+        let cond = condition;
+        {
+            if cond {
                 return Ok(());
             }
-Err(traced_both(fail(format!("expected {}, got {}", show(&expected), show(&actual))), (&actual, "got"), (&expected, "expected"))
-                .values(show(&actual), show(&expected))
+            Err(fail(message.to_owned()).at(call.call_position()))
+        }
+    }
+
+    /// Fails unless `condition` is true.
+    #[rhai_fn(name = "assert", return_raw)]
+    pub fn assert_condition(call: NativeCallContext, condition: bool) -> RhaiResult<()> {
+        let cond = condition;
+        {
+            if cond {
+                return Ok(());
+            }
+            Err(fail("assertion failed: the condition is false".to_owned())
                 .at(call.call_position()))
-        });
-    FuncRegistration::new("assert_ne")
-        .with_params_info(["actual: Dynamic", "unexpected: Dynamic", "()"])
-        .with_comments(["/// Fails when `actual == unexpected`."])
-        .register_into_engine(
-            engine,
-            |call: NativeCallContext, actual: Dynamic, unexpected: Dynamic| -> RhaiResult<()> {
-                if !equal(&call, &actual, &unexpected)? {
-                    return Ok(());
-                }
-                Err(traced_both(
-                    fail(format!("expected anything but {}", show(&unexpected))),
-                    (&actual, "got"),
-                    (&unexpected, "not expected"),
-                )
-                .values(show(&actual), format!("not {}", show(&unexpected)))
-                .at(call.call_position()))
-            },
-        );
-    FuncRegistration::new("assert_match")
-        .with_params_info(["text: &str", "regex: &str", "()"])
-        .with_comments(["/// Fails unless the regular expression (Rust `regex` syntax) matches somewhere in `text`.\n/// `assert_match(r.out, \"^app\")`"])
-.register_into_engine(engine, |call: NativeCallContext, text: ImmutableString, pattern: &str| -> RhaiResult<()> {
-            let regex = regex(&call, pattern)?;
-if regex.is_match(&text) {
+        }
+    }
+
+    /// Fails unless `actual == expected`; the message shows both.
+    /// `assert_eq(img.run("whoami").out, "appuser")`
+    #[rhai_fn(name = "assert_eq", return_raw)]
+    pub fn assert_eq(
+        call: NativeCallContext,
+        actual: Dynamic,
+        expected: Dynamic,
+    ) -> RhaiResult<()> {
+        if equal(&call, &actual, &expected)? {
+            return Ok(());
+        }
+        Err(traced_both(
+            fail(format!(
+                "expected {}, got {}",
+                show(&expected),
+                show(&actual)
+            )),
+            (&actual, "got"),
+            (&expected, "expected"),
+        )
+        .values(show(&actual), show(&expected))
+        .at(call.call_position()))
+    }
+
+    /// Fails when `actual == unexpected`.
+    #[rhai_fn(name = "assert_ne", return_raw)]
+    pub fn assert_ne(
+        call: NativeCallContext,
+        actual: Dynamic,
+        unexpected: Dynamic,
+    ) -> RhaiResult<()> {
+        if !equal(&call, &actual, &unexpected)? {
+            return Ok(());
+        }
+        Err(traced_both(
+            fail(format!("expected anything but {}", show(&unexpected))),
+            (&actual, "got"),
+            (&unexpected, "not expected"),
+        )
+        .values(show(&actual), format!("not {}", show(&unexpected)))
+        .at(call.call_position()))
+    }
+
+    /// Fails unless the regular expression (Rust `regex` syntax) matches somewhere in `text`.
+    /// `assert_match(r.out, "^app")`
+    #[rhai_fn(name = "assert_match", return_raw)]
+    pub fn assert_match(
+        call: NativeCallContext,
+        text: ImmutableString,
+        regex: &str,
+    ) -> RhaiResult<()> {
+        let pattern = regex;
+        {
+            let regex = crate::host::convert::regex(&call, pattern)?;
+            if regex.is_match(&text) {
                 return Ok(());
             }
             let value = Dynamic::from(text.clone());
-            Err(traced(fail(format!("{} does not match /{pattern}/", show(&value))), &value)
-.values(show(&value), format!("/{pattern}/"))
-                .at(call.call_position()))
-        });
-    FuncRegistration::new("assert_contains")
-        .with_params_info(["collection_or_text: Dynamic", "item: Dynamic", "()"])
-        .with_comments(["/// Fails unless the text contains the substring, the array contains the item, or the map\n/// has the key. `assert_contains(img.inspect().labels, \"org.opencontainers.image.source\")`"])
-        .register_into_engine(engine, |call: NativeCallContext, haystack: Dynamic, item: Dynamic| -> RhaiResult<()> {
+            Err(traced(
+                fail(format!("{} does not match /{pattern}/", show(&value))),
+                &value,
+            )
+            .values(show(&value), format!("/{pattern}/"))
+            .at(call.call_position()))
+        }
+    }
+
+    /// Fails unless the text contains the substring, the array contains the item, or the map
+    /// has the key. `assert_contains(img.inspect().labels, "org.opencontainers.image.source")`
+    #[rhai_fn(name = "assert_contains", return_raw)]
+    pub fn assert_contains(
+        call: NativeCallContext,
+        collection_or_text: Dynamic,
+        item: Dynamic,
+    ) -> RhaiResult<()> {
+        let haystack = collection_or_text;
+        {
             if contains(&call, &haystack, &item)? {
                 return Ok(());
             }
@@ -101,7 +142,11 @@ if regex.is_match(&text) {
                 Some(map) => {
                     let mut keys: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
                     keys.sort_unstable();
-                    let mut thrown = fail(format!("the map has no key {} (its keys: {})", show(&item), keys.join(", ")));
+                    let mut thrown = fail(format!(
+                        "the map has no key {} (its keys: {})",
+                        show(&item),
+                        keys.join(", ")
+                    ));
                     // Where the map's other entries came from: the lines that set
                     // them, and do not set this key.
                     let mut seen = std::collections::BTreeSet::new();
@@ -115,13 +160,26 @@ if regex.is_match(&text) {
                     }
                     thrown
                 }
-None if haystack.is_array() => traced_both(fail(format!("the array has no item {}", show(&item))), (&haystack, "looked in"), (&item, "looked for")),
-                None => traced_both(fail(format!("{} does not contain {}", show(&haystack), show(&item))), (&haystack, "looked in"), (&item, "looked for")),
+                None if haystack.is_array() => traced_both(
+                    fail(format!("the array has no item {}", show(&item))),
+                    (&haystack, "looked in"),
+                    (&item, "looked for"),
+                ),
+                None => traced_both(
+                    fail(format!(
+                        "{} does not contain {}",
+                        show(&haystack),
+                        show(&item)
+                    )),
+                    (&haystack, "looked in"),
+                    (&item, "looked for"),
+                ),
             };
-Err(thrown
+            Err(thrown
                 .values(show(&haystack), format!("contains {}", show(&item)))
                 .at(call.call_position()))
-        });
+        }
+    }
 }
 
 /// Adds the places both compared values came from. When both sides have

@@ -4,22 +4,23 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rhai::{Array, Blob, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+use rhai::plugin::*;
+use rhai::{Array, Blob, Dynamic, Engine, Map, NativeCallContext};
 
-use super::container::Container;
-use super::convert::{ctx, known_keys, opt_string, port_arg, until_cancelled, RhaiResult};
-use super::engine_errors::thrown;
-use super::files_mod::read_followed;
-use super::image::Image;
-use super::max_output::opt_max_output;
-use super::network_mode;
-use super::run_mod::{argv, container_options, env, RUN_OPTIONS};
-use super::run_result::RunResult;
-use super::seconds::{opt_seconds, seconds, Zero};
-use super::wait_mod::{log_detail, LOG_DETAIL_BYTES, LOG_LINES};
+use super::files::read_followed;
+use super::run::{argv, container_options, env, RUN_OPTIONS};
+use super::wait::{log_detail, LOG_DETAIL_BYTES, LOG_LINES};
 use super::ApiModule;
 use crate::engine::{ExecSpec, ServiceState, StartSpec, LOOPBACK};
 use crate::error::{Thrown, ThrownKind};
+use crate::host::container::Container;
+use crate::host::convert::{ctx, known_keys, opt_string, port_arg, until_cancelled, RhaiResult};
+use crate::host::engine_errors::thrown;
+use crate::host::image::Image;
+use crate::host::max_output::opt_max_output;
+use crate::host::network_mode;
+use crate::host::run_result::RunResult;
+use crate::host::seconds::{opt_seconds, seconds, Zero};
 
 pub const MODULE: ApiModule = ApiModule {
     title: "Services: long-lived containers",
@@ -40,122 +41,203 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 #[allow(clippy::too_many_lines)] // one registration per function of the reference
 fn register(engine: &mut Engine) {
     engine.register_type_with_name::<Container>("Container");
-    FuncRegistration::new("start")
-        .with_params_info(["img: &mut Image", "Container"])
-        .with_comments(["/// Starts the image with its own CMD, like `docker run -d IMAGE`; nothing is published.\n/// `let c = img.start();`"])
-        .register_into_engine(engine, |call: NativeCallContext, img: &mut Image| start(&call, img, &Map::new()));
-    FuncRegistration::new("start")
-        .with_params_info(["img: &mut Image", "options: Map", "Container"])
-        .with_comments(["/// Starts the image with the options of `run` (`network`, `user`, `env`, `workdir`,\n/// `entrypoint`, `gpus`) plus `ports` and `cmd`. `ports`: an array of container ports to\n/// publish on 127.0.0.1, each on a free host port the engine chooses (`[8000]`), or a map\n/// giving the host ports (`#{ \"8000\": 18000 }`; 0 lets the engine choose). `cmd` (a string\n/// or an array) replaces the image's CMD. `timeout` (seconds; default none) kills the\n/// container when it has run that long. `max_output` bounds what `logs()` and the waits keep\n/// of its log (bytes, default 16 MB). The container is removed when its task ends.\n/// `let c = img.start(#{ ports: [8000], env: #{ LOG_LEVEL: \"debug\" } });`"])
-        .register_into_engine(engine, |call: NativeCallContext, img: &mut Image, options: Map| start(&call, img, &options));
-    FuncRegistration::new("exec")
-        .with_params_info(["c: &mut Container", "command: Dynamic", "RunResult"])
-        .with_comments(["/// Runs `command` (an array, or a string split like a shell would, without a shell) in the\n/// running container, like `docker exec`. `c.exec([\"sh\", \"-c\", \"touch /tmp/ready\"])`"])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, command: Dynamic| {
-            exec(&call, c, &command, &Map::new())
-        });
-    FuncRegistration::new("exec")
-        .with_params_info(["c: &mut Container", "command: Dynamic", "options: Map", "RunResult"])
-        .with_comments(["/// Runs with options: `user`, `env` (map), `workdir`, `timeout` (seconds, default 60: the\n/// result says it timed out; the command itself ends when the container is removed),\n/// `max_output` (bytes of stdout and of stderr kept, default 16 MB: the first and last half).\n/// `c.exec(\"id -u\", #{ user: \"root\" })`"])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, command: Dynamic, options: Map| {
-            exec(&call, c, &command, &options)
-        });
-    FuncRegistration::new("logs")
-        .with_params_info(["c: &mut Container", "String"])
-        .with_comments([
-            "/// What the container wrote to stdout and stderr, interleaved as written; when there is\n/// more than its `max_output`, the first and the last half.",
-        ])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container| {
-            logs(&call, c, None)
-        });
-    FuncRegistration::new("logs")
-        .with_params_info(["c: &mut Container", "tail: i64", "String"])
-        .with_comments(["/// The last `tail` lines of its log. `c.logs(50)`"])
-        .register_into_engine(
-            engine,
-            |call: NativeCallContext, c: &mut Container, tail: i64| {
-                let tail = usize::try_from(tail).map_err(|_| {
-                    Thrown::usage(
-                        format!("logs({tail}): the number of lines cannot be negative"),
-                        "e.g. c.logs(50)",
-                    )
-                    .at(call.call_position())
-                })?;
-                logs(&call, c, Some(tail))
-            },
-        );
-    FuncRegistration::new("port")
-        .with_params_info(["c: &mut Container", "container_port: i64", "i64"])
-        .with_comments(["/// The host port (on 127.0.0.1) a published container port is reachable on.\n/// `c.port(8000)`"])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, port: i64| {
-            resolve(&call, c, port, "port()").map(i64::from)
-        });
-    FuncRegistration::new("url")
-        .with_params_info(["c: &mut Container", "container_port: i64", "String"])
-        .with_comments(["/// `http://127.0.0.1:<host port>/` for a published container port."])
-        .register_into_engine(
-            engine,
-            |call: NativeCallContext, c: &mut Container, port: i64| url(&call, c, port, "/"),
-        );
-    FuncRegistration::new("url")
-        .with_params_info(["c: &mut Container", "container_port: i64", "path: &str", "String"])
-        .with_comments(["/// `http://127.0.0.1:<host port><path>` for a published container port.\n/// `http_get(c.url(8000, \"/health\"))`"])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, port: i64, path: &str| {
-            url(&call, c, port, path)
-        });
-    FuncRegistration::new("get$id")
-        .with_params_info(["c: &mut Container", "String"])
-        .with_comments(["/// The container id."])
-        .register_into_engine(engine, |c: &mut Container| c.id.clone());
-    FuncRegistration::new("get$health")
-        .with_params_info(["c: &mut Container", "String"])
-        .with_comments(["/// The engine's health status now: \"starting\", \"healthy\", \"unhealthy\", or \"none\"\n/// when the image has no HEALTHCHECK."])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container| {
-            Ok::<_, Box<rhai::EvalAltResult>>(state(&call, c)?.health.unwrap_or_else(|| "none".to_owned()))
-        });
-    FuncRegistration::new("get$running")
-        .with_params_info(["c: &mut Container", "bool"])
-        .with_comments(["/// Whether it is running now."])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container| {
-            Ok::<_, Box<rhai::EvalAltResult>>(state(&call, c)?.running)
-        });
-    FuncRegistration::new("get$exit_code")
-        .with_params_info(["c: &mut Container", "Dynamic"])
-        .with_comments(["/// Its exit code once it has stopped; `()` while it runs."])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container| {
-            Ok::<_, Box<rhai::EvalAltResult>>(
-                state(&call, c)?
-                    .exit_code
-                    .map_or(Dynamic::UNIT, Dynamic::from_int),
+    engine.register_global_module(exported_module!(script).into());
+}
+
+/// The script-facing functions of this concern, with the documentation
+/// the reference shows.
+#[export_module]
+mod script {
+    use super::*;
+    use crate::api::Number;
+
+    /// Starts the image with its own CMD, like `docker run -d IMAGE`; nothing is published.
+    /// `let c = img.start();`
+    #[rhai_fn(name = "start", pure, return_raw)]
+    pub fn image_start(call: NativeCallContext, img: &mut Image) -> RhaiResult<Container> {
+        start(&call, img, &Map::new())
+    }
+
+    /// Starts the image with the options of `run` (`network`, `user`, `env`, `workdir`,
+    /// `entrypoint`, `gpus`) plus `ports` and `cmd`. `ports`: an array of container ports to
+    /// publish on 127.0.0.1, each on a free host port the engine chooses (`[8000]`), or a map
+    /// giving the host ports (`#{ "8000": 18000 }`; 0 lets the engine choose). `cmd` (a string
+    /// or an array) replaces the image's CMD. `timeout` (seconds; default none) kills the
+    /// container when it has run that long. `max_output` bounds what `logs()` and the waits keep
+    /// of its log (bytes, default 16 MB). The container is removed when its task ends.
+    /// `let c = img.start(#{ ports: [8000], env: #{ LOG_LEVEL: "debug" } });`
+    #[rhai_fn(name = "start", pure, return_raw)]
+    pub fn start_options(
+        call: NativeCallContext,
+        img: &mut Image,
+        options: Map,
+    ) -> RhaiResult<Container> {
+        start(&call, img, &options)
+    }
+
+    /// Runs `command` (an array, or a string split like a shell would, without a shell) in the
+    /// running container, like `docker exec`. `c.exec(["sh", "-c", "touch /tmp/ready"])`
+    #[rhai_fn(name = "exec", pure, return_raw)]
+    pub fn container_exec(
+        call: NativeCallContext,
+        c: &mut Container,
+        command: Dynamic,
+    ) -> RhaiResult<RunResult> {
+        exec(&call, c, &command, &Map::new())
+    }
+
+    /// Runs with options: `user`, `env` (map), `workdir`, `timeout` (seconds, default 60: the
+    /// result says it timed out; the command itself ends when the container is removed),
+    /// `max_output` (bytes of stdout and of stderr kept, default 16 MB: the first and last half).
+    /// `c.exec("id -u", #{ user: "root" })`
+    #[rhai_fn(name = "exec", pure, return_raw)]
+    pub fn exec_command_options(
+        call: NativeCallContext,
+        c: &mut Container,
+        command: Dynamic,
+        options: Map,
+    ) -> RhaiResult<RunResult> {
+        exec(&call, c, &command, &options)
+    }
+
+    /// What the container wrote to stdout and stderr, interleaved as written; when there is
+    /// more than its `max_output`, the first and the last half.
+    #[rhai_fn(name = "logs", pure, return_raw)]
+    pub fn container_logs(call: NativeCallContext, c: &mut Container) -> RhaiResult<String> {
+        logs(&call, c, None)
+    }
+
+    /// The last `tail` lines of its log. `c.logs(50)`
+    #[rhai_fn(name = "logs", pure, return_raw)]
+    pub fn logs_tail(call: NativeCallContext, c: &mut Container, tail: i64) -> RhaiResult<String> {
+        let tail = usize::try_from(tail).map_err(|_| {
+            Thrown::usage(
+                format!("logs({tail}): the number of lines cannot be negative"),
+                "e.g. c.logs(50)",
             )
-        });
-    FuncRegistration::new("copy_out")
-        .with_params_info(["c: &mut Container", "path: &str", "Blob"])
-        .with_comments(["/// The content of a file in the container (running or stopped), like `docker cp`;\n/// symbolic links are followed. `let png = c.copy_out(\"/tmp/face.png\");`"])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, path: &str| copy_out(&call, c, path));
-    FuncRegistration::new("copy_in")
-        .with_params_info(["c: &mut Container", "path: &str", "content: Dynamic", "()"])
-        .with_comments(["/// Writes a file into the container (a string or a blob), replacing it; mode 0644, owned\n/// by root; its directory must exist. `c.copy_in(\"/tmp/config.json\", `{\"debug\": true}`)`"])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, path: &str, content: Dynamic| {
-            copy_in(&call, c, path, &content)
-        });
-    FuncRegistration::new("stop")
-        .with_params_info(["c: &mut Container", "()"])
-        .with_comments(["/// Stops it (SIGTERM, then SIGKILL after 10 s). Its logs, exit code and files stay\n/// readable until its task ends."])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container| stop(&call, c, STOP_GRACE));
-    FuncRegistration::new("stop")
-        .with_params_info(["c: &mut Container", "grace: number", "()"])
-        .with_comments(["/// Stops it, sending SIGKILL after `grace` seconds (a server running as PID 1 without a\n/// SIGTERM handler only ends then). `c.stop(1)`"])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, grace: Dynamic| {
-            let grace = seconds(&grace, "grace", "stop()", Zero::Allowed).map_err(|t| t.at(call.call_position()))?;
-            stop(&call, c, grace)
-        });
-    FuncRegistration::new("to_string")
-        .with_params_info(["c: &mut Container", "String"])
-        .register_into_engine(engine, |c: &mut Container| c.to_string());
-    FuncRegistration::new("to_debug")
-        .with_params_info(["c: &mut Container", "String"])
-        .register_into_engine(engine, |c: &mut Container| c.to_string());
+            .at(call.call_position())
+        })?;
+        logs(&call, c, Some(tail))
+    }
+
+    /// The host port (on 127.0.0.1) a published container port is reachable on.
+    /// `c.port(8000)`
+    #[rhai_fn(name = "port", pure, return_raw)]
+    pub fn port(
+        call: NativeCallContext,
+        c: &mut Container,
+        container_port: i64,
+    ) -> RhaiResult<i64> {
+        let port = container_port;
+        {
+            resolve(&call, c, port, "port()").map(i64::from)
+        }
+    }
+
+    /// `http://127.0.0.1:<host port>/` for a published container port.
+    #[rhai_fn(name = "url", pure, return_raw)]
+    pub fn container_url(
+        call: NativeCallContext,
+        c: &mut Container,
+        container_port: i64,
+    ) -> RhaiResult<String> {
+        url(&call, c, container_port, "/")
+    }
+
+    /// `http://127.0.0.1:<host port><path>` for a published container port.
+    /// `http_get(c.url(8000, "/health"))`
+    #[rhai_fn(name = "url", pure, return_raw)]
+    pub fn url_container_port_path(
+        call: NativeCallContext,
+        c: &mut Container,
+        container_port: i64,
+        path: &str,
+    ) -> RhaiResult<String> {
+        let port = container_port;
+        {
+            url(&call, c, port, path)
+        }
+    }
+
+    /// The container id.
+    #[rhai_fn(get = "id", pure)]
+    pub fn get_id(c: &mut Container) -> String {
+        c.id.clone()
+    }
+
+    /// The engine's health status now: "starting", "healthy", "unhealthy", or "none"
+    /// when the image has no HEALTHCHECK.
+    #[rhai_fn(get = "health", pure, return_raw)]
+    pub fn get_health(call: NativeCallContext, c: &mut Container) -> RhaiResult<String> {
+        Ok::<_, Box<rhai::EvalAltResult>>(
+            state(&call, c)?.health.unwrap_or_else(|| "none".to_owned()),
+        )
+    }
+
+    /// Whether it is running now.
+    #[rhai_fn(get = "running", pure, return_raw)]
+    pub fn get_running(call: NativeCallContext, c: &mut Container) -> RhaiResult<bool> {
+        Ok::<_, Box<rhai::EvalAltResult>>(state(&call, c)?.running)
+    }
+
+    /// Its exit code once it has stopped; `()` while it runs.
+    #[rhai_fn(get = "exit_code", pure, return_raw)]
+    pub fn get_exit_code(call: NativeCallContext, c: &mut Container) -> RhaiResult<Dynamic> {
+        Ok::<_, Box<rhai::EvalAltResult>>(
+            state(&call, c)?
+                .exit_code
+                .map_or(Dynamic::UNIT, Dynamic::from_int),
+        )
+    }
+
+    /// The content of a file in the container (running or stopped), like `docker cp`;
+    /// symbolic links are followed. `let png = c.copy_out("/tmp/face.png");`
+    #[rhai_fn(name = "copy_out", pure, return_raw)]
+    pub fn container_copy_out(
+        call: NativeCallContext,
+        c: &mut Container,
+        path: &str,
+    ) -> RhaiResult<Blob> {
+        copy_out(&call, c, path)
+    }
+
+    /// Writes a file into the container (a string or a blob), replacing it; mode 0644, owned
+    /// by root; its directory must exist. `c.copy_in("/tmp/config.json", `{"debug": true}`)`
+    #[rhai_fn(name = "copy_in", pure, return_raw)]
+    pub fn container_copy_in(
+        call: NativeCallContext,
+        c: &mut Container,
+        path: &str,
+        content: Dynamic,
+    ) -> RhaiResult<()> {
+        copy_in(&call, c, path, &content)
+    }
+
+    /// Stops it (SIGTERM, then SIGKILL after 10 s). Its logs, exit code and files stay
+    /// readable until its task ends.
+    #[rhai_fn(name = "stop", pure, return_raw)]
+    pub fn container_stop(call: NativeCallContext, c: &mut Container) -> RhaiResult<()> {
+        stop(&call, c, STOP_GRACE)
+    }
+
+    /// Stops it, sending SIGKILL after `grace` seconds (a server running as PID 1 without a
+    /// SIGTERM handler only ends then). `c.stop(1)`
+    #[rhai_fn(name = "stop", pure, return_raw)]
+    pub fn stop_grace(call: NativeCallContext, c: &mut Container, grace: Number) -> RhaiResult<()> {
+        let grace = seconds(&grace, "grace", "stop()", Zero::Allowed)
+            .map_err(|t| t.at(call.call_position()))?;
+        stop(&call, c, grace)
+    }
+
+    #[rhai_fn(name = "to_string", pure)]
+    pub fn to_string(c: &mut Container) -> String {
+        c.to_string()
+    }
+
+    #[rhai_fn(name = "to_debug", pure)]
+    pub fn to_debug(c: &mut Container) -> String {
+        c.to_string()
+    }
 }
 
 /// `ports: [8000]` or `ports: #{ "8000": 18000 }` as (container, host).
@@ -448,6 +530,7 @@ fn stop(call: &NativeCallContext, c: &Container, grace: Duration) -> RhaiResult<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Number;
     use std::collections::BTreeMap;
 
     fn port_map(pairs: &[(u16, u16)]) -> Arc<BTreeMap<u16, u16>> {

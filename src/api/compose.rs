@@ -1,13 +1,14 @@
 //! `compose(path)`: a compose file, read without the engine.
 
-use rhai::{Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+use rhai::plugin::*;
+use rhai::{Dynamic, Engine, Map, NativeCallContext};
 
-use super::convert::RhaiResult;
-use super::dockerfile_value::to_int;
-use super::paths::read_named;
-use super::text_file::TextFile;
 use super::ApiModule;
 use crate::error::{Thrown, ThrownKind};
+use crate::host::convert::RhaiResult;
+use crate::host::dockerfile_value::to_int;
+use crate::host::paths::read_named;
+use crate::host::text_file::TextFile;
 use crate::static_read::compose::{read, ComposeError, Node, Value};
 
 pub const MODULE: ApiModule = ApiModule {
@@ -17,10 +18,25 @@ pub const MODULE: ApiModule = ApiModule {
 };
 
 fn register(engine: &mut Engine) {
-    FuncRegistration::new("compose")
-        .with_params_info(["path: &str", "Map"])
-        .with_comments(["/// Reads a compose file: `services` (a map by name; each has its keys as written plus\n/// `image`, `build`, `ports`, `volumes`, `profiles`, `environment` (a map, from either\n/// form), `healthcheck`, `gpus` (the device reservations: `#{ driver, count, capabilities }`)\n/// and `line`), the top-level `volumes` (a map by name), and `has_version` (whether a\n/// `version:` key is present) and `version` (its value, `()` when absent).\n/// `let c = compose(\"docker-compose.yml\");`"])
-        .register_into_engine(engine, |call: NativeCallContext, path: &str| compose(&call, path));
+    engine.register_global_module(exported_module!(script).into());
+}
+
+/// The script-facing functions of this concern, with the documentation
+/// the reference shows.
+#[export_module]
+mod script {
+    use super::*;
+
+    /// Reads a compose file: `services` (a map by name; each has its keys as written plus
+    /// `image`, `build`, `ports`, `volumes`, `profiles`, `environment` (a map, from either
+    /// form), `healthcheck`, `gpus` (the device reservations: `#{ driver, count, capabilities }`)
+    /// and `line`), the top-level `volumes` (a map by name), and `has_version` (whether a
+    /// `version:` key is present) and `version` (its value, `()` when absent).
+    /// `let c = compose("docker-compose.yml");`
+    #[rhai_fn(name = "compose", return_raw)]
+    pub fn compose_path(call: NativeCallContext, path: &str) -> RhaiResult<Map> {
+        compose(&call, path)
+    }
 }
 
 fn compose(call: &NativeCallContext, path: &str) -> RhaiResult<Map> {

@@ -3,14 +3,15 @@
 
 use std::time::Duration;
 
-use rhai::{Blob, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+use rhai::plugin::*;
+use rhai::{Blob, Dynamic, Engine, Map, NativeCallContext};
 
-use super::convert::{ctx, known_keys, opt_string_map, RhaiResult};
-use super::limits;
-use super::response::Response;
-use super::seconds::{opt_seconds, Zero};
 use super::ApiModule;
 use crate::error::{Thrown, ThrownKind};
+use crate::host::convert::{ctx, known_keys, opt_string_map, RhaiResult};
+use crate::host::limits;
+use crate::host::response::Response;
+use crate::host::seconds::{opt_seconds, Zero};
 use crate::http::{Body, HttpError, Part, PartValue, Request};
 
 pub const MODULE: ApiModule = ApiModule {
@@ -38,61 +39,95 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn register(engine: &mut Engine) {
     engine.register_type_with_name::<Response>("Response");
-    FuncRegistration::new("http_get")
-        .with_params_info(["url: &str", "Response"])
-        .with_comments([
-            "/// Sends a GET. `assert_eq(http_get(c.url(8000, \"/health\")).status, 200)`",
-        ])
-        .register_into_engine(engine, |call: NativeCallContext, url: &str| {
-            request(&call, "GET", url, &Map::new())
-        });
-    FuncRegistration::new("http_get")
-        .with_params_info(["url: &str", "options: Map", "Response"])
-        .with_comments(["/// Sends a GET with options (see the section's introduction).\n/// `http_get(url, #{ headers: #{ Accept: \"application/json\" }, timeout: 5 })`"])
-        .register_into_engine(engine, |call: NativeCallContext, url: &str, options: Map| request(&call, "GET", url, &options));
-    FuncRegistration::new("http_post")
-        .with_params_info(["url: &str", "options: Map", "Response"])
-        .with_comments(["/// Sends a POST with options (see the section's introduction).\n/// `http_post(c.url(8000, \"/api/v1/process/quick\"), #{ multipart: #{ file: png } })`"])
-        .register_into_engine(engine, |call: NativeCallContext, url: &str, options: Map| request(&call, "POST", url, &options));
-    FuncRegistration::new("http")
-        .with_params_info(["method: &str", "url: &str", "options: Map", "Response"])
-        .with_comments(["/// Sends a request with any method (`\"PUT\"`, `\"DELETE\"`, `\"HEAD\"`, …) and options.\n/// `http(\"DELETE\", c.url(8000, \"/cache\"), #{})`"])
-        .register_into_engine(engine, |call: NativeCallContext, method: &str, url: &str, options: Map| {
-            request(&call, method, url, &options)
-        });
-    FuncRegistration::new("get$status")
-        .with_params_info(["r: &mut Response", "i64"])
-        .with_comments(["/// The status code (200, 404, …)."])
-        .register_into_engine(engine, |r: &mut Response| r.status);
-    FuncRegistration::new("get$headers")
-        .with_params_info(["r: &mut Response", "Map"])
-        .with_comments(["/// The headers, by lower-case name (a repeated header's values joined with \", \").\n/// `r.headers[\"content-type\"]`"])
-        .register_into_engine(engine, |r: &mut Response| -> Map {
-            r.headers
-                .iter()
-                .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
-                .collect()
-        });
-    FuncRegistration::new("get$text")
-        .with_params_info(["r: &mut Response", "String"])
-        .with_comments(["/// The body as text (bytes that are not UTF-8 are replaced)."])
-        .register_into_engine(engine, |r: &mut Response| r.text());
-    FuncRegistration::new("get$body")
-        .with_params_info(["r: &mut Response", "Blob"])
-        .with_comments([
-            "/// The body as bytes. `r.body.extract(0, 4).to_array() == [0x89, 0x50, 0x4E, 0x47]`",
-        ])
-        .register_into_engine(engine, |r: &mut Response| -> Blob { r.body.to_vec() });
-    FuncRegistration::new("json")
-        .with_params_info(["r: &mut Response", "Dynamic"])
-        .with_comments(["/// The body parsed as JSON (objects become maps); fails when it is not JSON.\n/// `assert_eq(http_get(url).json().ready, true)`"])
-        .register_into_engine(engine, |call: NativeCallContext, r: &mut Response| json(&call, r));
-    FuncRegistration::new("to_string")
-        .with_params_info(["r: &mut Response", "String"])
-        .register_into_engine(engine, |r: &mut Response| r.to_string());
-    FuncRegistration::new("to_debug")
-        .with_params_info(["r: &mut Response", "String"])
-        .register_into_engine(engine, |r: &mut Response| r.to_string());
+    engine.register_global_module(exported_module!(script).into());
+}
+
+/// The script-facing functions of this concern, with the documentation
+/// the reference shows.
+#[export_module]
+mod script {
+    use super::*;
+
+    /// Sends a GET. `assert_eq(http_get(c.url(8000, "/health")).status, 200)`
+    #[rhai_fn(name = "http_get", return_raw)]
+    pub fn http_get(call: NativeCallContext, url: &str) -> RhaiResult<Response> {
+        request(&call, "GET", url, &Map::new())
+    }
+
+    /// Sends a GET with options (see the section's introduction).
+    /// `http_get(url, #{ headers: #{ Accept: "application/json" }, timeout: 5 })`
+    #[rhai_fn(name = "http_get", return_raw)]
+    pub fn http_get_url_options(
+        call: NativeCallContext,
+        url: &str,
+        options: Map,
+    ) -> RhaiResult<Response> {
+        request(&call, "GET", url, &options)
+    }
+
+    /// Sends a POST with options (see the section's introduction).
+    /// `http_post(c.url(8000, "/api/v1/process/quick"), #{ multipart: #{ file: png } })`
+    #[rhai_fn(name = "http_post", return_raw)]
+    pub fn http_post(call: NativeCallContext, url: &str, options: Map) -> RhaiResult<Response> {
+        request(&call, "POST", url, &options)
+    }
+
+    /// Sends a request with any method (`"PUT"`, `"DELETE"`, `"HEAD"`, …) and options.
+    /// `http("DELETE", c.url(8000, "/cache"), #{})`
+    #[rhai_fn(name = "http", return_raw)]
+    pub fn http(
+        call: NativeCallContext,
+        method: &str,
+        url: &str,
+        options: Map,
+    ) -> RhaiResult<Response> {
+        request(&call, method, url, &options)
+    }
+
+    /// The status code (200, 404, …).
+    #[rhai_fn(get = "status", pure)]
+    pub fn get_status(r: &mut Response) -> i64 {
+        r.status
+    }
+
+    /// The headers, by lower-case name (a repeated header's values joined with ", ").
+    /// `r.headers["content-type"]`
+    #[rhai_fn(get = "headers", pure)]
+    pub fn get_headers(r: &mut Response) -> Map {
+        r.headers
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
+            .collect()
+    }
+
+    /// The body as text (bytes that are not UTF-8 are replaced).
+    #[rhai_fn(get = "text", pure)]
+    pub fn get_text(r: &mut Response) -> String {
+        r.text()
+    }
+
+    /// The body as bytes. `r.body.extract(0, 4).to_array() == [0x89, 0x50, 0x4E, 0x47]`
+    #[rhai_fn(get = "body", pure)]
+    pub fn get_body(r: &mut Response) -> Blob {
+        r.body.to_vec()
+    }
+
+    /// The body parsed as JSON (objects become maps); fails when it is not JSON.
+    /// `assert_eq(http_get(url).json().ready, true)`
+    #[rhai_fn(name = "json", pure, return_raw)]
+    pub fn response_json(call: NativeCallContext, r: &mut Response) -> RhaiResult<Dynamic> {
+        json(&call, r)
+    }
+
+    #[rhai_fn(name = "to_string", pure)]
+    pub fn to_string(r: &mut Response) -> String {
+        r.to_string()
+    }
+
+    #[rhai_fn(name = "to_debug", pure)]
+    pub fn to_debug(r: &mut Response) -> String {
+        r.to_string()
+    }
 }
 
 fn bytes(value: &Dynamic, what: &str) -> Result<Vec<u8>, Thrown> {

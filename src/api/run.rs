@@ -2,20 +2,21 @@
 
 use std::time::Duration;
 
-use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+use rhai::plugin::*;
+use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
-use super::convert::{ctx, known_keys, opt_string, opt_string_map, RhaiResult};
-use super::engine_errors::thrown;
-use super::image::Image;
-use super::image_origin::Origins;
-use super::max_output::opt_max_output;
-use super::network_mode;
-use super::provenance;
-use super::run_result::RunResult;
-use super::seconds::{opt_seconds, Zero};
 use super::ApiModule;
 use crate::engine::{Gpus, RunSpec};
 use crate::error::Thrown;
+use crate::host::convert::{ctx, known_keys, opt_string, opt_string_map, RhaiResult};
+use crate::host::engine_errors::thrown;
+use crate::host::image::Image;
+use crate::host::image_origin::Origins;
+use crate::host::max_output::opt_max_output;
+use crate::host::network_mode;
+use crate::host::provenance;
+use crate::host::run_result::RunResult;
+use crate::host::seconds::{opt_seconds, Zero};
 
 pub const MODULE: ApiModule = ApiModule {
     title: "Running containers",
@@ -39,91 +40,112 @@ const DEFAULT_RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn register(engine: &mut Engine) {
     engine.register_type_with_name::<RunResult>("RunResult");
-    FuncRegistration::new("run")
-        .with_params_info(["img: &mut Image", "command: Dynamic", "RunResult"])
-        .with_comments(["/// Runs `command` (an array of words, or a string split like a shell would) in a fresh\n/// container. `img.run(\"whoami\").out == \"appuser\"`"])
-        .register_into_engine(engine, |call: NativeCallContext, img: &mut Image, command: Dynamic| {
-            run(&call, img, &command, &Map::new())
-        });
-    FuncRegistration::new("run")
-        .with_params_info(["img: &mut Image", "command: Dynamic", "options: Map", "RunResult"])
-        .with_comments(["/// Runs with options: `network` (\"none\", \"bridge\", a network name, or \"host\" and\n/// \"container:NAME\", which are refused unless `--allow-network` allows them), `user`,\n/// `env` (map), `workdir`, `entrypoint` (string or array; \"\" clears it), `timeout` (seconds,\n/// default 60: the container is killed and the result says it timed out), `gpus` (\"all\" or\n/// a count), `max_output` (bytes of stdout and of stderr kept, default 16 MB: the first and the\n/// last half). `img.run([\"sh\", \"-c\", \"echo ok\"], #{ network: \"none\" })`"])
-        .register_into_engine(
-            engine,
-            |call: NativeCallContext, img: &mut Image, command: Dynamic, options: Map| run(&call, img, &command, &options),
-        );
-    type Getter = fn(&mut RunResult) -> Dynamic;
-    let getters: [(&str, &str, &str, Getter); 10] = [
-        (
-            "exit_code",
-            "int",
-            "/// The exit code (-1 when it timed out).",
-            |r| Dynamic::from_int(r.exit_code),
-        ),
-        (
-            "stdout",
-            "string",
-            "/// What the command wrote to stdout: all of it, or when there was more than `max_output`\n/// the first and the last half with a line between saying how much was left out.",
-            |r| Dynamic::from(r.stdout.clone()),
-        ),
-        (
-            "stderr",
-            "string",
-            "/// What the command wrote to stderr, kept like `stdout`.",
-            |r| Dynamic::from(r.stderr.clone()),
-        ),
-        (
-            "stdout_bytes",
-            "int",
-            "/// How many bytes the command wrote to stdout (all of them, kept or not).",
-            |r| Dynamic::from_int(i64::try_from(r.stdout_bytes).unwrap_or(i64::MAX)),
-        ),
-        (
-            "stderr_bytes",
-            "int",
-            "/// How many bytes the command wrote to stderr.",
-            |r| Dynamic::from_int(i64::try_from(r.stderr_bytes).unwrap_or(i64::MAX)),
-        ),
-        (
-            "truncated",
-            "bool",
-            "/// Whether `stdout` or `stderr` left bytes out (more than `max_output`).",
-            |r| Dynamic::from_bool(r.truncated),
-        ),
-        (
-            "out",
-            "string",
-            "/// stdout with surrounding whitespace trimmed.",
-            |r| Dynamic::from(r.out.clone()),
-        ),
-        ("ok", "bool", "/// Exit code 0 and not timed out.", |r| {
-            Dynamic::from_bool(r.ok())
-        }),
-        (
-            "timed_out",
-            "bool",
-            "/// Whether the run's `timeout` killed it.",
-            |r| Dynamic::from_bool(r.timed_out),
-        ),
-        (
-            "duration",
-            "float",
-            "/// How long it ran, in seconds.",
-            |r| Dynamic::from_float(r.duration),
-        ),
-    ];
-    for (name, returns, doc, getter) in getters {
-        FuncRegistration::new(format!("get${name}"))
-            .with_params_info(["r: &mut RunResult", returns])
-            .with_comments([doc])
-            .register_into_engine(engine, getter);
+    engine.register_global_module(exported_module!(script).into());
+}
+
+/// The script-facing functions of this concern, with the documentation
+/// the reference shows.
+#[export_module]
+mod script {
+    use super::*;
+
+    /// The exit code (-1 when it timed out).
+    #[rhai_fn(get = "exit_code", pure)]
+    pub fn exit_code(r: &mut RunResult) -> i64 {
+        r.exit_code
     }
-    FuncRegistration::new("to_string")
-        .with_params_info(["r: &mut RunResult", "String"])
-        .register_into_engine(engine, |r: &mut RunResult| r.to_string());
-    FuncRegistration::new("to_debug")
-        .with_params_info(["r: &mut RunResult", "String"])
-        .register_into_engine(engine, |r: &mut RunResult| r.to_string());
+
+    /// What the command wrote to stdout: all of it, or when there was more than `max_output`
+    /// the first and the last half with a line between saying how much was left out.
+    #[rhai_fn(get = "stdout", pure)]
+    pub fn stdout(r: &mut RunResult) -> ImmutableString {
+        r.stdout.clone()
+    }
+
+    /// What the command wrote to stderr, kept like `stdout`.
+    #[rhai_fn(get = "stderr", pure)]
+    pub fn stderr(r: &mut RunResult) -> ImmutableString {
+        r.stderr.clone()
+    }
+
+    /// How many bytes the command wrote to stdout (all of them, kept or not).
+    #[rhai_fn(get = "stdout_bytes", pure)]
+    pub fn stdout_bytes(r: &mut RunResult) -> i64 {
+        i64::try_from(r.stdout_bytes).unwrap_or(i64::MAX)
+    }
+
+    /// How many bytes the command wrote to stderr.
+    #[rhai_fn(get = "stderr_bytes", pure)]
+    pub fn stderr_bytes(r: &mut RunResult) -> i64 {
+        i64::try_from(r.stderr_bytes).unwrap_or(i64::MAX)
+    }
+
+    /// Whether `stdout` or `stderr` left bytes out (more than `max_output`).
+    #[rhai_fn(get = "truncated", pure)]
+    pub fn truncated(r: &mut RunResult) -> bool {
+        r.truncated
+    }
+
+    /// stdout with surrounding whitespace trimmed.
+    #[rhai_fn(get = "out", pure)]
+    pub fn out(r: &mut RunResult) -> ImmutableString {
+        r.out.clone()
+    }
+
+    /// Exit code 0 and not timed out.
+    #[rhai_fn(get = "ok", pure)]
+    pub fn ok(r: &mut RunResult) -> bool {
+        r.ok()
+    }
+
+    /// Whether the run's `timeout` killed it.
+    #[rhai_fn(get = "timed_out", pure)]
+    pub fn timed_out(r: &mut RunResult) -> bool {
+        r.timed_out
+    }
+
+    /// How long it ran, in seconds.
+    #[rhai_fn(get = "duration", pure)]
+    pub fn duration(r: &mut RunResult) -> f64 {
+        r.duration
+    }
+
+    /// Runs `command` (an array of words, or a string split like a shell would) in a fresh
+    /// container. `img.run("whoami").out == "appuser"`
+    #[rhai_fn(name = "run", pure, return_raw)]
+    pub fn image_run(
+        call: NativeCallContext,
+        img: &mut Image,
+        command: Dynamic,
+    ) -> RhaiResult<RunResult> {
+        run(&call, img, &command, &Map::new())
+    }
+
+    /// Runs with options: `network` ("none", "bridge", a network name, or "host" and
+    /// "container:NAME", which are refused unless `--allow-network` allows them), `user`,
+    /// `env` (map), `workdir`, `entrypoint` (string or array; "" clears it), `timeout` (seconds,
+    /// default 60: the container is killed and the result says it timed out), `gpus` ("all" or
+    /// a count), `max_output` (bytes of stdout and of stderr kept, default 16 MB: the first and the
+    /// last half). `img.run(["sh", "-c", "echo ok"], #{ network: "none" })`
+    #[rhai_fn(name = "run", pure, return_raw)]
+    pub fn run_command_options(
+        call: NativeCallContext,
+        img: &mut Image,
+        command: Dynamic,
+        options: Map,
+    ) -> RhaiResult<RunResult> {
+        run(&call, img, &command, &options)
+    }
+
+    #[rhai_fn(name = "to_string", pure)]
+    pub fn to_string(r: &mut RunResult) -> String {
+        r.to_string()
+    }
+
+    #[rhai_fn(name = "to_debug", pure)]
+    pub fn to_debug(r: &mut RunResult) -> String {
+        r.to_string()
+    }
 }
 
 /// A command as argv: an array of words, or a string split like a shell.

@@ -1,9 +1,10 @@
 //! `record(name, value)`: figures for the report.
 
-use rhai::{Dynamic, Engine, FuncRegistration, NativeCallContext};
+use rhai::plugin::*;
+use rhai::{Dynamic, Engine, NativeCallContext};
 
-use super::convert::{ctx, RhaiResult};
 use super::ApiModule;
+use crate::host::convert::{ctx, RhaiResult};
 use crate::report::humanize::bytes;
 use crate::runner::{Record, RecordValue};
 
@@ -16,14 +17,23 @@ properties. An integer whose name mentions `size` or `bytes` is shown in kB/MB/G
 };
 
 fn register(engine: &mut Engine) {
-    FuncRegistration::new("record")
-        .with_params_info(["name: &str", "value: Dynamic", "()"])
-        .with_comments(["/// Records a figure for the report (an image size, a timing).\n/// `record(\"CPU image size\", img.inspect().size)`"])
-        .register_into_engine(engine, |call: NativeCallContext, name: &str, value: Dynamic| -> RhaiResult<()> {
-            let ctx = ctx(&call)?;
-            ctx.task.record(&ctx.run, to_record(name, &value));
-            Ok(())
-        });
+    engine.register_global_module(exported_module!(script).into());
+}
+
+/// The script-facing functions of this concern, with the documentation
+/// the reference shows.
+#[export_module]
+mod script {
+    use super::*;
+
+    /// Records a figure for the report (an image size, a timing).
+    /// `record("CPU image size", img.inspect().size)`
+    #[rhai_fn(name = "record", return_raw)]
+    pub fn record(call: NativeCallContext, name: &str, value: Dynamic) -> RhaiResult<()> {
+        let ctx = ctx(&call)?;
+        ctx.task.record(&ctx.run, to_record(name, &value));
+        Ok(())
+    }
 }
 
 fn to_record(name: &str, value: &Dynamic) -> Record {

@@ -6,19 +6,20 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use rhai::{Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
+use rhai::plugin::*;
+use rhai::{Dynamic, Engine, Map, NativeCallContext};
 use tokio::io::AsyncReadExt;
 
-use super::container::Container;
-use super::container_mod::host_port;
-use super::convert::{ctx, known_keys, regex, RhaiResult};
-use super::engine_errors::thrown;
-use super::http_mod::{build_request, http_thrown};
-use super::response::Response;
-use super::seconds::{opt_seconds, seconds, Zero};
+use super::container::host_port;
+use super::http::{build_request, http_thrown};
 use super::ApiModule;
 use crate::engine::{Lines, ServiceState, LOOPBACK};
 use crate::error::{FileSpan, Thrown, ThrownKind};
+use crate::host::container::Container;
+use crate::host::convert::{ctx, known_keys, regex, RhaiResult};
+use crate::host::engine_errors::thrown;
+use crate::host::response::Response;
+use crate::host::seconds::{opt_seconds, seconds, Zero};
 use crate::http::HttpError;
 use crate::runner::context::Ctx;
 use crate::static_read::dockerfile::Dockerfile;
@@ -52,68 +53,116 @@ const SHOWN_LINE: usize = 500;
 
 #[allow(clippy::too_many_lines)] // one registration per function of the reference
 fn register(engine: &mut Engine) {
-    FuncRegistration::new("wait_healthy")
-        .with_params_info(["c: &mut Container", "()"])
-        .with_comments(["/// Waits up to 60 s until the engine reports the container healthy (the image's\n/// HEALTHCHECK). Fails at once when the image has no HEALTHCHECK, when the engine marks it\n/// unhealthy (its retries are spent), or when the container exits."])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container| {
-            wait_healthy(&call, c, DEFAULT_TIMEOUT)
-        });
-    FuncRegistration::new("wait_healthy")
-        .with_params_info(["c: &mut Container", "timeout: number", "()"])
-        .with_comments(["/// Waits up to `timeout` seconds until the container is healthy. `c.wait_healthy(300)`"])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, timeout: Dynamic| {
-            let timeout = seconds(&timeout, "timeout", "wait_healthy()", Zero::Refused).map_err(|t| t.at(call.call_position()))?;
-            wait_healthy(&call, c, timeout)
-        });
-    FuncRegistration::new("wait_http")
-        .with_params_info(["c: &mut Container", "url_or_path: &str", "Response"])
-        .with_comments(["/// Waits up to 60 s until a GET of the URL answers 200, and returns that response. A path\n/// (`\"/health\"`) is asked of the container's only published port.\n/// `c.wait_http(\"/health\")`"])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, target: &str| {
+    engine.register_global_module(exported_module!(script).into());
+}
+
+/// The script-facing functions of this concern, with the documentation
+/// the reference shows.
+#[export_module]
+mod script {
+    use super::*;
+    use crate::api::Number;
+
+    /// Waits up to 60 s until the engine reports the container healthy (the image's
+    /// HEALTHCHECK). Fails at once when the image has no HEALTHCHECK, when the engine marks it
+    /// unhealthy (its retries are spent), or when the container exits.
+    #[rhai_fn(name = "wait_healthy", pure, return_raw)]
+    pub fn container_wait_healthy(call: NativeCallContext, c: &mut Container) -> RhaiResult<()> {
+        wait_healthy(&call, c, DEFAULT_TIMEOUT)
+    }
+
+    /// Waits up to `timeout` seconds until the container is healthy. `c.wait_healthy(300)`
+    #[rhai_fn(name = "wait_healthy", pure, return_raw)]
+    pub fn wait_healthy_timeout(
+        call: NativeCallContext,
+        c: &mut Container,
+        timeout: Number,
+    ) -> RhaiResult<()> {
+        let timeout = seconds(&timeout, "timeout", "wait_healthy()", Zero::Refused)
+            .map_err(|t| t.at(call.call_position()))?;
+        wait_healthy(&call, c, timeout)
+    }
+
+    /// Waits up to 60 s until a GET of the URL answers 200, and returns that response. A path
+    /// (`"/health"`) is asked of the container's only published port.
+    /// `c.wait_http("/health")`
+    #[rhai_fn(name = "wait_http", pure, return_raw)]
+    pub fn container_wait_http(
+        call: NativeCallContext,
+        c: &mut Container,
+        url_or_path: &str,
+    ) -> RhaiResult<Response> {
+        let target = url_or_path;
+        {
             wait_http(&call, c, target, &Map::new())
-        });
-    FuncRegistration::new("wait_http")
-        .with_params_info(["c: &mut Container", "url_or_path: &str", "options: Map", "Response"])
-        .with_comments(["/// Waits with options: `status` (the status to wait for, or an array of them; default 200),\n/// `timeout` (seconds, default 60), `interval` (seconds between attempts, default 0.5).\n/// `c.wait_http(c.url(8000, \"/health\"), #{ timeout: 300, interval: 5 })`"])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, target: &str, options: Map| {
+        }
+    }
+
+    /// Waits with options: `status` (the status to wait for, or an array of them; default 200),
+    /// `timeout` (seconds, default 60), `interval` (seconds between attempts, default 0.5).
+    /// `c.wait_http(c.url(8000, "/health"), #{ timeout: 300, interval: 5 })`
+    #[rhai_fn(name = "wait_http", pure, return_raw)]
+    pub fn wait_http_url_or_path_options(
+        call: NativeCallContext,
+        c: &mut Container,
+        url_or_path: &str,
+        options: Map,
+    ) -> RhaiResult<Response> {
+        let target = url_or_path;
+        {
             wait_http(&call, c, target, &options)
-        });
-    FuncRegistration::new("wait_log")
-        .with_params_info(["c: &mut Container", "regex: &str", "String"])
-        .with_comments(["/// Waits up to 60 s until a line of the container's log (stdout or stderr) matches the\n/// regular expression, and returns that line. `c.wait_log(\"listening on .*:8000\")`"])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, regex: &str| {
-            wait_log(&call, c, regex, DEFAULT_TIMEOUT)
-        });
-    FuncRegistration::new("wait_log")
-        .with_params_info([
-            "c: &mut Container",
-            "regex: &str",
-            "timeout: number",
-            "String",
-        ])
-        .with_comments([
-            "/// Waits up to `timeout` seconds for a log line matching the regular expression.",
-        ])
-        .register_into_engine(
-            engine,
-            |call: NativeCallContext, c: &mut Container, regex: &str, timeout: Dynamic| {
-                let timeout = seconds(&timeout, "timeout", "wait_log()", Zero::Refused)
-                    .map_err(|t| t.at(call.call_position()))?;
-                wait_log(&call, c, regex, timeout)
-            },
-        );
-    FuncRegistration::new("wait_port")
-        .with_params_info(["c: &mut Container", "port: i64", "()"])
-        .with_comments(["/// Waits up to 60 s until something in the container accepts TCP connections on a\n/// published container port. `c.wait_port(8000)`"])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, port: i64| {
-            wait_port(&call, c, port, DEFAULT_TIMEOUT)
-        });
-    FuncRegistration::new("wait_port")
-        .with_params_info(["c: &mut Container", "port: i64", "timeout: number", "()"])
-        .with_comments(["/// Waits up to `timeout` seconds for the published container port to accept connections.\n/// A connection the engine's port proxy accepts but closes at once (nothing listens in the\n/// container yet) does not count."])
-        .register_into_engine(engine, |call: NativeCallContext, c: &mut Container, port: i64, timeout: Dynamic| {
-            let timeout = seconds(&timeout, "timeout", "wait_port()", Zero::Refused).map_err(|t| t.at(call.call_position()))?;
-            wait_port(&call, c, port, timeout)
-        });
+        }
+    }
+
+    /// Waits up to 60 s until a line of the container's log (stdout or stderr) matches the
+    /// regular expression, and returns that line. `c.wait_log("listening on .*:8000")`
+    #[rhai_fn(name = "wait_log", pure, return_raw)]
+    pub fn container_wait_log(
+        call: NativeCallContext,
+        c: &mut Container,
+        regex: &str,
+    ) -> RhaiResult<String> {
+        wait_log(&call, c, regex, DEFAULT_TIMEOUT)
+    }
+
+    /// Waits up to `timeout` seconds for a log line matching the regular expression.
+    #[rhai_fn(name = "wait_log", pure, return_raw)]
+    pub fn wait_log_regex_timeout(
+        call: NativeCallContext,
+        c: &mut Container,
+        regex: &str,
+        timeout: Number,
+    ) -> RhaiResult<String> {
+        let timeout = seconds(&timeout, "timeout", "wait_log()", Zero::Refused)
+            .map_err(|t| t.at(call.call_position()))?;
+        wait_log(&call, c, regex, timeout)
+    }
+
+    /// Waits up to 60 s until something in the container accepts TCP connections on a
+    /// published container port. `c.wait_port(8000)`
+    #[rhai_fn(name = "wait_port", pure, return_raw)]
+    pub fn container_wait_port(
+        call: NativeCallContext,
+        c: &mut Container,
+        port: i64,
+    ) -> RhaiResult<()> {
+        wait_port(&call, c, port, DEFAULT_TIMEOUT)
+    }
+
+    /// Waits up to `timeout` seconds for the published container port to accept connections.
+    /// A connection the engine's port proxy accepts but closes at once (nothing listens in the
+    /// container yet) does not count.
+    #[rhai_fn(name = "wait_port", pure, return_raw)]
+    pub fn wait_port_port_timeout(
+        call: NativeCallContext,
+        c: &mut Container,
+        port: i64,
+        timeout: Number,
+    ) -> RhaiResult<()> {
+        let timeout = seconds(&timeout, "timeout", "wait_port()", Zero::Refused)
+            .map_err(|t| t.at(call.call_position()))?;
+        wait_port(&call, c, port, timeout)
+    }
 }
 
 /// What one look at the service found.
@@ -706,6 +755,7 @@ fn wait_port(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Number;
     use std::collections::BTreeMap;
     use std::sync::Arc;
 
