@@ -36,26 +36,19 @@ mod script {
     /// Fails with `message` unless `condition` is true.
     #[rhai_fn(name = "assert", return_raw)]
     pub fn assert(call: NativeCallContext, condition: bool, message: &str) -> RhaiResult<()> {
-        let cond = condition;
-        {
-            if cond {
-                return Ok(());
-            }
-            Err(fail(message.to_owned()).at(call.call_position()))
+        if condition {
+            return Ok(());
         }
+        Err(fail(message.to_owned()).at(call.call_position()))
     }
 
     /// Fails unless `condition` is true.
     #[rhai_fn(name = "assert", return_raw)]
     pub fn assert_condition(call: NativeCallContext, condition: bool) -> RhaiResult<()> {
-        let cond = condition;
-        {
-            if cond {
-                return Ok(());
-            }
-            Err(fail("assertion failed: the condition is false".to_owned())
-                .at(call.call_position()))
+        if condition {
+            return Ok(());
         }
+        Err(fail("assertion failed: the condition is false".to_owned()).at(call.call_position()))
     }
 
     /// Fails unless `actual == expected`; the message shows both.
@@ -110,19 +103,17 @@ mod script {
         regex: &str,
     ) -> RhaiResult<()> {
         let pattern = regex;
-        {
-            let regex = crate::host::convert::regex(&call, pattern)?;
-            if regex.is_match(&text) {
-                return Ok(());
-            }
-            let value = Dynamic::from(text.clone());
-            Err(traced(
-                fail(format!("{} does not match /{pattern}/", show(&value))),
-                &value,
-            )
-            .values(show(&value), format!("/{pattern}/"))
-            .at(call.call_position()))
+        let regex = crate::host::convert::regex(&call, pattern)?;
+        if regex.is_match(&text) {
+            return Ok(());
         }
+        let value = Dynamic::from(text.clone());
+        Err(traced(
+            fail(format!("{} does not match /{pattern}/", show(&value))),
+            &value,
+        )
+        .values(show(&value), format!("/{pattern}/"))
+        .at(call.call_position()))
     }
 
     /// Fails unless the text contains the substring, the array contains the item, or the map
@@ -133,52 +124,52 @@ mod script {
         collection_or_text: Dynamic,
         item: Dynamic,
     ) -> RhaiResult<()> {
-        let haystack = collection_or_text;
-        {
-            if contains(&call, &haystack, &item)? {
-                return Ok(());
-            }
-            let thrown = match haystack.read_lock::<Map>() {
-                Some(map) => {
-                    let mut keys: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
-                    keys.sort_unstable();
-                    let mut thrown = fail(format!(
-                        "the map has no key {} (its keys: {})",
-                        show(&item),
-                        keys.join(", ")
-                    ));
-                    // Where the map's other entries came from: the lines that set
-                    // them, and do not set this key.
-                    let mut seen = std::collections::BTreeSet::new();
-                    for value in map.values() {
-                        if let Some(mut origin) = origin_of(value) {
-                            if seen.insert((origin.name.clone(), origin.offset)) {
-                                origin.label = format!("sets other keys, not {}", show(&item));
-                                thrown = thrown.span(origin);
-                            }
+        if contains(&call, &collection_or_text, &item)? {
+            return Ok(());
+        }
+        let thrown = match collection_or_text.read_lock::<Map>() {
+            Some(map) => {
+                let mut keys: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
+                keys.sort_unstable();
+                let mut thrown = fail(format!(
+                    "the map has no key {} (its keys: {})",
+                    show(&item),
+                    keys.join(", ")
+                ));
+                // Where the map's other entries came from: the lines that set
+                // them, and do not set this key.
+                let mut seen = std::collections::BTreeSet::new();
+                for value in map.values() {
+                    if let Some(mut origin) = origin_of(value) {
+                        if seen.insert((origin.name.clone(), origin.offset)) {
+                            origin.label = format!("sets other keys, not {}", show(&item));
+                            thrown = thrown.span(origin);
                         }
                     }
-                    thrown
                 }
-                None if haystack.is_array() => traced_both(
-                    fail(format!("the array has no item {}", show(&item))),
-                    (&haystack, "looked in"),
-                    (&item, "looked for"),
-                ),
-                None => traced_both(
-                    fail(format!(
-                        "{} does not contain {}",
-                        show(&haystack),
-                        show(&item)
-                    )),
-                    (&haystack, "looked in"),
-                    (&item, "looked for"),
-                ),
-            };
-            Err(thrown
-                .values(show(&haystack), format!("contains {}", show(&item)))
-                .at(call.call_position()))
-        }
+                thrown
+            }
+            None if collection_or_text.is_array() => traced_both(
+                fail(format!("the array has no item {}", show(&item))),
+                (&collection_or_text, "looked in"),
+                (&item, "looked for"),
+            ),
+            None => traced_both(
+                fail(format!(
+                    "{} does not contain {}",
+                    show(&collection_or_text),
+                    show(&item)
+                )),
+                (&collection_or_text, "looked in"),
+                (&item, "looked for"),
+            ),
+        };
+        Err(thrown
+            .values(
+                show(&collection_or_text),
+                format!("contains {}", show(&item)),
+            )
+            .at(call.call_position()))
     }
 }
 

@@ -128,10 +128,7 @@ mod script {
         c: &mut Container,
         container_port: i64,
     ) -> RhaiResult<i64> {
-        let port = container_port;
-        {
-            resolve(&call, c, port, "port()").map(i64::from)
-        }
+        resolve(&call, c, container_port, "container_port()").map(i64::from)
     }
 
     /// `http://127.0.0.1:<host port>/` for a published container port.
@@ -153,10 +150,7 @@ mod script {
         container_port: i64,
         path: &str,
     ) -> RhaiResult<String> {
-        let port = container_port;
-        {
-            url(&call, c, port, path)
-        }
+        url(&call, c, container_port, path)
     }
 
     /// The container id.
@@ -530,7 +524,6 @@ fn stop(call: &NativeCallContext, c: &Container, grace: Duration) -> RhaiResult<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Number;
     use std::collections::BTreeMap;
 
     fn port_map(pairs: &[(u16, u16)]) -> Arc<BTreeMap<u16, u16>> {

@@ -528,7 +528,6 @@ fn to_map(d: &ImageDetails, origins: Option<&Origins>) -> Map {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::shown;
 
     #[test]
     fn a_parse_error_line_is_found_in_the_message() {

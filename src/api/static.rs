@@ -171,9 +171,7 @@ mod script {
         regex: &str,
     ) -> RhaiResult<shown::String> {
         let pattern = regex;
-        {
-            capture(&call, &text, pattern)
-        }
+        capture(&call, &text, pattern)
     }
 
     /// Reads a `.dockerignore` with Docker's own rules (anchored patterns, `**`, `!`
@@ -230,49 +228,47 @@ mod script {
     #[rhai_fn(name = "find", pure)]
     pub fn stage_find(stage: &mut Stage, kind: &str) -> shown::Array {
         let s = stage;
-        {
-            let found = s.file.parsed.find(s.stage(), kind);
-            if found.is_empty() {
-                let stage = s
-                    .stage()
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| format!("#{}", s.index));
-                let span = s.first_instruction().map(|i| {
-                    s.file
-                        .span(i, &format!("stage {stage} has no {}", kind.to_uppercase()))
-                });
-                evidence::absent(
-                    &s.file.name,
-                    format!("no {} instruction in stage {stage}", kind.to_uppercase()),
-                    span,
+        let found = s.file.parsed.find(s.stage(), kind);
+        if found.is_empty() {
+            let stage = s
+                .stage()
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("#{}", s.index));
+            let span = s.first_instruction().map(|i| {
+                s.file
+                    .span(i, &format!("stage {stage} has no {}", kind.to_uppercase()))
+            });
+            evidence::absent(
+                &s.file.name,
+                format!("no {} instruction in stage {stage}", kind.to_uppercase()),
+                span,
+            );
+        } else if found.len() > 1 {
+            // Several where a check may expect one: show them all.
+            let stage = s
+                .stage()
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("#{}", s.index));
+            let mut report = crate::error::Report::new(
+                "shakedown::static::found",
+                format!(
+                    "{}: {} {} instructions in stage {stage}",
+                    s.file.name,
+                    found.len(),
+                    kind.to_uppercase()
+                ),
+            );
+            for instruction in &found {
+                report = report.with_span(
+                    &s.file
+                        .span(instruction, &format!("this {}", instruction.kind)),
                 );
-            } else if found.len() > 1 {
-                // Several where a check may expect one: show them all.
-                let stage = s
-                    .stage()
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| format!("#{}", s.index));
-                let mut report = crate::error::Report::new(
-                    "shakedown::static::found",
-                    format!(
-                        "{}: {} {} instructions in stage {stage}",
-                        s.file.name,
-                        found.len(),
-                        kind.to_uppercase()
-                    ),
-                );
-                for instruction in &found {
-                    report = report.with_span(
-                        &s.file
-                            .span(instruction, &format!("this {}", instruction.kind)),
-                    );
-                }
-                evidence::keep(report);
             }
-            Dynamic::from_array(s.file.instructions(found.into_iter()))
+            evidence::keep(report);
         }
+        Dynamic::from_array(s.file.instructions(found.into_iter()))
     }
 
     /// Whether the text occurs in the file. Inside a check, a `false` is named in the
@@ -290,14 +286,12 @@ mod script {
     #[rhai_fn(name = "matches", pure, return_raw)]
     pub fn matches(call: NativeCallContext, f: &mut File, regex: &str) -> RhaiResult<Array> {
         let pattern = regex;
-        {
-            let regex = crate::host::convert::regex(&call, pattern)?;
-            let found = f.matches(&regex);
-            if found.is_empty() {
-                evidence::absent(f.name(), format!("no line matches /{pattern}/"), None);
-            }
-            Ok(found)
+        let regex = crate::host::convert::regex(&call, pattern)?;
+        let found = f.matches(&regex);
+        if found.is_empty() {
+            evidence::absent(f.name(), format!("no line matches /{pattern}/"), None);
         }
+        Ok(found)
     }
 
     /// How many times the regular expression matches in the file. Inside a check, the lines
@@ -305,25 +299,23 @@ mod script {
     #[rhai_fn(name = "count", pure, return_raw)]
     pub fn count(call: NativeCallContext, f: &mut File, regex: &str) -> RhaiResult<i64> {
         let pattern = regex;
-        {
-            let regex = crate::host::convert::regex(&call, pattern)?;
-            let (total, lines) = f.count(&regex);
-            let mut report = crate::error::Report::new(
-                "shakedown::static::count",
-                format!(
-                    "{}: {total} match{} of /{pattern}/",
-                    f.name(),
-                    if total == 1 { "" } else { "es" }
-                ),
-            );
-            for line in lines {
-                report = report.with_span(&f.line_span(line, "matches"));
-            }
-            if total > 0 {
-                evidence::keep(report);
-            }
-            Ok(to_int(total))
+        let regex = crate::host::convert::regex(&call, pattern)?;
+        let (total, lines) = f.count(&regex);
+        let mut report = crate::error::Report::new(
+            "shakedown::static::count",
+            format!(
+                "{}: {total} match{} of /{pattern}/",
+                f.name(),
+                if total == 1 { "" } else { "es" }
+            ),
+        );
+        for line in lines {
+            report = report.with_span(&f.line_span(line, "matches"));
         }
+        if total > 0 {
+            evidence::keep(report);
+        }
+        Ok(to_int(total))
     }
 }
 

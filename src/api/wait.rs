@@ -92,10 +92,7 @@ mod script {
         c: &mut Container,
         url_or_path: &str,
     ) -> RhaiResult<Response> {
-        let target = url_or_path;
-        {
-            wait_http(&call, c, target, &Map::new())
-        }
+        wait_http(&call, c, url_or_path, &Map::new())
     }
 
     /// Waits with options: `status` (the status to wait for, or an array of them; default 200),
@@ -108,10 +105,7 @@ mod script {
         url_or_path: &str,
         options: Map,
     ) -> RhaiResult<Response> {
-        let target = url_or_path;
-        {
-            wait_http(&call, c, target, &options)
-        }
+        wait_http(&call, c, url_or_path, &options)
     }
 
     /// Waits up to 60 s until a line of the container's log (stdout or stderr) matches the
@@ -755,7 +749,6 @@ fn wait_port(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Number;
     use std::collections::BTreeMap;
     use std::sync::Arc;
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::limits;
 use super::values::SIZES;
-use crate::api::MODULES;
+use crate::api::{type_name as tidy, MODULES};
 
 /// The reference as Markdown.
 pub fn api_reference() -> String {
@@ -150,25 +150,4 @@ fn entry(heading: &str, returns: &str, comments: &[&str]) -> String {
         .map(|line| line.trim_start_matches("///").trim().to_owned())
         .collect();
     format!("\n### {heading}{returns}\n\n{}\n", body.join("\n"))
-}
-
-/// A Rust type as the reference names it: the value a function returns
-/// rather than its `Result`, and the API's names (`string`, `int`, `Map`,
-/// `number`, …) rather than Rust's.
-fn tidy(t: &str) -> String {
-    let t = t.trim();
-    let t = t
-        .strip_prefix("RhaiResult<")
-        .and_then(|inner| inner.strip_suffix('>'))
-        .unwrap_or(t);
-    t.replace("shown::", "")
-        .replace("&mut ", "")
-        .replace("&str", "string")
-        .replace("ImmutableString", "string")
-        .replace("String", "string")
-        .replace("FnPtr", "Fn")
-        .replace("Dynamic", "any")
-        .replace("Number", "number")
-        .replace("i64", "int")
-        .replace("f64", "float")
 }
