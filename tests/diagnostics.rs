@@ -301,7 +301,7 @@ fn an_unreachable_engine_names_the_endpoint_and_exits_3() {
     assert_eq(ran.code, 3, &ran.stderr);
     insta::assert_snapshot!("unreachable_socket", ran.diagnostics());
 
-    // An address that refuses connections: found when the first primitive asks.
+    // An address that refuses connections: found before the first task.
     let (refused, json) = {
         let ran = shakedown(&[
             "run",

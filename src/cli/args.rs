@@ -154,10 +154,18 @@ pub struct CommonArgs {
     #[arg(long = "allow-network", value_name = "MODE")]
     pub allow_networks: Vec<String>,
 
-    /// The Docker Engine to use, e.g. unix:///var/run/docker.sock or
-    /// tcp://127.0.0.1:2375 (default: DOCKER_HOST, else the local socket).
-    #[arg(long, value_name = "URL", env = "DOCKER_HOST")]
+    /// The Docker Engine to use: unix:///path, tcp://host:port (TLS with
+    /// DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH), https://host:port or
+    /// ssh://[user@]host[:port]. Chosen as the docker CLI chooses: --host,
+    /// else --context, else DOCKER_HOST, else DOCKER_CONTEXT, else the
+    /// current context (`docker context use`), else the local socket.
+    #[arg(short = 'H', long, value_name = "URL")]
     pub host: Option<String>,
+
+    /// The Docker context whose engine to use (`docker context ls` lists
+    /// them); `default` means DOCKER_HOST or the local socket.
+    #[arg(short = 'c', long, value_name = "NAME", conflicts_with = "host")]
+    pub context: Option<String>,
 }
 
 /// Options for runs in CI: reports to files, annotations, partitions.

@@ -67,6 +67,7 @@ pub struct CommonConfig {
     pub format: Format,
     pub color: ColorChoice,
     pub host: Option<String>,
+    pub context: Option<String>,
     pub allow_paths: Vec<PathBuf>,
     pub allow_networks: Vec<String>,
 }
@@ -161,6 +162,7 @@ impl Config {
                         allow_paths: Vec::new(),
                         allow_networks: Vec::new(),
                         host: None,
+                        context: None,
                     },
                     &command_line,
                 )?;
@@ -209,9 +211,21 @@ impl CommonConfig {
             format: args.format,
             color: args.color,
             host: args.host.filter(|h| !h.is_empty()),
+            context: args.context.filter(|c| !c.is_empty()),
             allow_paths: args.allow_paths,
             allow_networks: args.allow_networks,
         })
+    }
+
+    /// The engine to use, chosen as the docker CLI chooses it (`--host`,
+    /// `--context`, the environment, the current context, the local
+    /// socket).
+    pub fn endpoint(&self) -> Result<crate::engine::Endpoint, crate::error::EngineError> {
+        crate::engine::endpoint::resolve(
+            self.host.as_deref(),
+            self.context.as_deref(),
+            &crate::engine::endpoint::Environment::of_process(),
+        )
     }
 
     /// The runner's options for one run of these scripts.

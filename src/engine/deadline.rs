@@ -14,6 +14,10 @@ use super::OpError;
 /// the deadline of whoever reads it).
 pub const REQUEST: Duration = Duration::from_secs(60);
 
+/// The first contact with an engine (ping, version, info) before the first
+/// task: long enough for an ssh connection to be set up.
+pub const FIRST_CONTACT: Duration = Duration::from_secs(15);
+
 /// A build is answered once the engine has read the whole context, which
 /// may be large.
 pub const BUILD_ANSWER: Duration = Duration::from_secs(15 * 60);

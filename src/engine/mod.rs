@@ -6,6 +6,7 @@ mod build;
 mod cleanup;
 mod container;
 pub mod deadline;
+pub mod endpoint;
 mod exec;
 mod identity;
 mod image;
@@ -18,6 +19,7 @@ pub use archive::{EntryKind, PathEntry};
 pub use build::{BuildError, BuildEvent, BuildFailure, BuildRequest};
 pub use cleanup::LeftBehind;
 pub use container::{Gpus, RunOutput, RunSpec};
+pub use endpoint::Endpoint;
 pub use exec::ExecSpec;
 pub use image::{HealthDetails, ImageDetails, LayerDetails};
 pub use op_error::OpError;
@@ -26,7 +28,6 @@ pub use service::{LogFollower, ServiceState, StartSpec, LOOPBACK};
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bollard::Docker;
 use tokio::sync::OnceCell;
@@ -41,50 +42,50 @@ const START_LABEL: &str = "io.shakedown.started";
 
 /// A connection to one engine, for one run.
 pub struct Client {
-    endpoint: String,
-    /// The client, or why none can be made for the endpoint (reported when
-    /// a primitive first needs the engine, so scripts that never do run).
+    endpoint: Endpoint,
+    /// The client, or why none can be made for the endpoint.
     docker: Result<Docker, EngineError>,
     ready: OnceCell<Result<Docker, EngineError>>,
+    /// What the engine said it is, once it has answered.
+    version: std::sync::OnceLock<EngineVersion>,
     run_id: String,
     identity: identity::Identity,
     /// The containers this run created, until they are removed.
     reaper: Arc<cleanup::Reaper>,
 }
 
+/// The engine's own account of itself (`docker version`, `docker info`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineVersion {
+    /// The engine's version ("20.10.24+dfsg1").
+    pub version: String,
+    /// The API version agreed with it.
+    pub api_version: String,
+    /// `docker info`'s ID and Name: which engine this is.
+    pub id: String,
+    pub name: String,
+}
+
 impl Client {
-    /// Prepares a client for `host` (else `DOCKER_HOST`, else the local
-    /// socket). Nothing is sent until a primitive needs the engine, and a
-    /// bad or missing endpoint is only an error then.
-    pub fn connect(host: Option<&str>) -> Result<Self, EngineError> {
-        let endpoint = host
-            .map(str::to_owned)
-            .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
-            .unwrap_or_else(|| "unix:///var/run/docker.sock".to_owned());
-        let docker = Docker::connect_with_host(&endpoint)
-            .map_err(|err| match err {
-                bollard::errors::Error::SocketNotFoundError(path) => EngineError::Unreachable {
-                    endpoint: endpoint.clone(),
-                    reason: format!("no socket at {path}"),
-                },
-                other => EngineError::BadHost {
-                    endpoint: endpoint.clone(),
-                    reason: other.to_string(),
-                },
-            })
-            .map(|docker| docker.with_timeout(deadline::REQUEST));
+    /// Prepares a client for `endpoint` (see [`endpoint::resolve`]). Nothing
+    /// is sent until [`Client::ready`]; an address bollard cannot use is
+    /// only an error then.
+    pub fn connect(endpoint: Endpoint) -> Self {
+        let docker =
+            transport::client(&endpoint).map(|docker| docker.with_timeout(deadline::REQUEST));
         let identity = identity::Identity::of_this_process();
-        Ok(Self {
+        Self {
             endpoint,
             docker,
             ready: OnceCell::new(),
+            version: std::sync::OnceLock::new(),
             run_id: identity.run_id(),
             identity,
             reaper: Arc::default(),
-        })
+        }
     }
 
-    pub fn endpoint(&self) -> &str {
+    pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
 
@@ -92,28 +93,49 @@ impl Client {
         &self.run_id
     }
 
-    /// The engine, answering and with the API version agreed.
+    /// The engine, answering (a ping, then its version and identity) and
+    /// with the API version agreed. Asked once per run; every later call
+    /// gets the same answer.
     pub async fn ready(&self) -> Result<&Docker, EngineError> {
         let ready = self
             .ready
             .get_or_init(|| async {
-                let unreachable = |err: bollard::errors::Error| EngineError::Unreachable {
-                    endpoint: self.endpoint.clone(),
-                    reason: op_error::describe(&err),
+                let unreachable = |err: &bollard::errors::Error| {
+                    self.endpoint.unreachable(op_error::describe(err))
                 };
                 let client = self.docker.clone()?;
-                let docker =
-                    tokio::time::timeout(Duration::from_secs(15), client.negotiate_version())
+                let first_contact = async {
+                    client.ping().await.map_err(|err| unreachable(&err))?;
+                    let docker = client
+                        .negotiate_version()
                         .await
-                        .map_err(|_| EngineError::Unreachable {
-                            endpoint: self.endpoint.clone(),
-                            reason: "no answer within 15s".into(),
-                        })?
-                        .map_err(unreachable)?;
-                Ok(docker)
+                        .map_err(|err| unreachable(&err))?;
+                    let version = docker.version().await.map_err(|err| unreachable(&err))?;
+                    let info = docker.info().await.map_err(|err| unreachable(&err))?;
+                    let _ = self.version.set(EngineVersion {
+                        version: version.version.unwrap_or_default(),
+                        api_version: version.api_version.unwrap_or_default(),
+                        id: info.id.unwrap_or_default(),
+                        name: info.name.unwrap_or_default(),
+                    });
+                    Ok::<_, EngineError>(docker)
+                };
+                tokio::time::timeout(deadline::FIRST_CONTACT, first_contact)
+                    .await
+                    .map_err(|_| {
+                        self.endpoint.unreachable(format!(
+                            "no answer within {}s",
+                            deadline::FIRST_CONTACT.as_secs()
+                        ))
+                    })?
             })
             .await;
         ready.as_ref().map_err(Clone::clone)
+    }
+
+    /// What the engine said it is, once [`Client::ready`] has succeeded.
+    pub fn version(&self) -> Option<&EngineVersion> {
+        self.version.get()
     }
 
     /// Whether the engine has answered this run.

@@ -17,7 +17,7 @@ pub enum OpError {
 
 impl OpError {
     /// Maps a bollard error; `missing` names what a 404 means here.
-    pub fn from_bollard(err: &Bollard, endpoint: &str, missing: Option<&str>) -> Self {
+    pub fn from_bollard(err: &Bollard, endpoint: &super::Endpoint, missing: Option<&str>) -> Self {
         match err {
             Bollard::DockerResponseServerError {
                 status_code: 404,
@@ -27,16 +27,14 @@ impl OpError {
                 None => OpError::Refused(message.clone()),
             },
             Bollard::DockerResponseServerError { message, .. } => OpError::Refused(message.clone()),
-            Bollard::RequestTimeoutError => OpError::Engine(EngineError::Unreachable {
-                endpoint: endpoint.to_owned(),
-                reason: "it did not answer in time (is it frozen or overloaded?)".to_owned(),
-            }),
+            Bollard::RequestTimeoutError => OpError::Engine(
+                endpoint.unreachable("it did not answer in time (is it frozen or overloaded?)"),
+            ),
             Bollard::IOError { .. }
             | Bollard::HyperResponseError { .. }
-            | Bollard::SocketNotFoundError(_) => OpError::Engine(EngineError::Unreachable {
-                endpoint: endpoint.to_owned(),
-                reason: describe(err),
-            }),
+            | Bollard::SocketNotFoundError(_) => {
+                OpError::Engine(endpoint.unreachable(describe(err)))
+            }
             other => OpError::Refused(describe(other)),
         }
     }

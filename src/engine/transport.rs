@@ -1,10 +1,66 @@
-//! What a failed connection to the engine means, in words: the HTTP
-//! client's own message ("Error in the hyper legacy client: client error
-//! (Connect)") says only that something failed. The meaning comes from the
-//! I/O error underneath it (its kind, not its text).
+//! How shakedown connects to an engine (bollard's own transports: a unix
+//! socket, HTTP, HTTPS with client certificates, SSH), and what a failed
+//! connection means, in words: the HTTP client's own message ("Error in
+//! the hyper legacy client: client error (Connect)") says only that
+//! something failed. The meaning comes from the I/O error underneath it
+//! (its kind, not its text).
 
 use std::error::Error;
 use std::io::ErrorKind;
+
+use bollard::{Docker, API_DEFAULT_VERSION};
+
+use super::endpoint::{Endpoint, Scheme};
+use crate::error::EngineError;
+
+/// bollard's own read/write timeout, in seconds; shakedown's deadlines
+/// (`deadline.rs`) are shorter and replace it.
+const BOLLARD_TIMEOUT: u64 = 120;
+
+/// A bollard client for the endpoint: nothing is sent yet.
+pub fn client(endpoint: &Endpoint) -> Result<Docker, EngineError> {
+    let url = endpoint.url.as_str();
+    let made = match (endpoint.scheme(), &endpoint.tls) {
+        (Scheme::Unix, _) => Docker::connect_with_unix(url, BOLLARD_TIMEOUT, API_DEFAULT_VERSION),
+        (Scheme::Tcp | Scheme::Https, Some(tls)) => {
+            for file in [tls.ca(), tls.cert(), tls.key()] {
+                if !file.is_file() {
+                    return Err(
+                        endpoint.unreachable(format!("its TLS file {} is missing", file.display()))
+                    );
+                }
+            }
+            Docker::connect_with_ssl(
+                url,
+                &tls.key(),
+                &tls.cert(),
+                &tls.ca(),
+                BOLLARD_TIMEOUT,
+                API_DEFAULT_VERSION,
+            )
+        }
+        (Scheme::Tcp, None) => Docker::connect_with_http(url, BOLLARD_TIMEOUT, API_DEFAULT_VERSION),
+        // `from_url` gives every https:// endpoint its TLS files.
+        (Scheme::Https, None) => {
+            return Err(endpoint.bad_host("https:// needs TLS files (DOCKER_CERT_PATH)"))
+        }
+        (Scheme::Ssh, _) => {
+            Docker::connect_with_ssh(url, BOLLARD_TIMEOUT, API_DEFAULT_VERSION, None)
+        }
+    };
+    made.map_err(|err| match err {
+        bollard::errors::Error::SocketNotFoundError(path) => {
+            endpoint.unreachable(format!("there is no socket at {path}"))
+        }
+        bollard::errors::Error::CertPathError { path } => {
+            endpoint.unreachable(format!("cannot read the TLS file {}", path.display()))
+        }
+        bollard::errors::Error::CertParseError { path } => {
+            endpoint.unreachable(format!("the TLS file {} is not PEM", path.display()))
+        }
+        other => endpoint.bad_host(other.to_string()),
+    })
+}
 
 /// "nothing accepts connections there (connection refused)", or `None`
 /// when the error has no I/O cause (an HTTP-level answer).

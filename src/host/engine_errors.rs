@@ -1,28 +1,21 @@
 //! The engine adapter's errors as what primitives throw.
 
+use miette::Diagnostic;
+
 use crate::engine::OpError;
 use crate::error::{EngineError, Thrown, ThrownKind};
 
 pub fn thrown(err: OpError) -> Thrown {
     match err {
-        OpError::Engine(EngineError::Unreachable { endpoint, reason }) => Thrown::new(
-            ThrownKind::Engine,
-            "shakedown::engine::unreachable",
-            format!("cannot reach the Docker Engine at {endpoint}: {reason}"),
-        )
-        .help("start an engine (on Debian: `bash docker/setup-engine.sh`), or name a running one with --host URL or DOCKER_HOST (e.g. unix:///var/run/docker.sock)"),
-        OpError::Engine(EngineError::BadHost { endpoint, reason }) => Thrown::new(
-            ThrownKind::Engine,
-            "shakedown::engine::bad_host",
-            format!("the engine address {endpoint:?} is not usable: {reason}"),
-        )
-        .help("use unix:///path/to/docker.sock, tcp://host:port or http://host:port"),
+        OpError::Engine(err) => engine(&err),
         OpError::NoImage(reference) => Thrown::new(
             ThrownKind::Failure,
             "shakedown::image::missing",
             format!("the engine has no image {reference:?}"),
         )
-        .help("build it first with build(…), or pull it with `docker pull` (shakedown never pulls)"),
+        .help(
+            "build it first with build(…), or pull it with `docker pull` (shakedown never pulls)",
+        ),
         OpError::Refused(message) => Thrown::new(
             ThrownKind::Failure,
             "shakedown::engine::refused",
@@ -34,5 +27,15 @@ pub fn thrown(err: OpError) -> Thrown {
             "shakedown::run::cancelled",
             "stopped before it finished",
         ),
+    }
+}
+
+/// An engine that cannot be used, as a script sees it: the diagnostic's own
+/// code, message and help.
+fn engine(err: &EngineError) -> Thrown {
+    let thrown = Thrown::new(ThrownKind::Engine, err.code_str(), err.to_string());
+    match err.help() {
+        Some(help) => thrown.help(help.to_string()),
+        None => thrown,
     }
 }

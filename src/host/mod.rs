@@ -9,6 +9,7 @@ pub(crate) mod convert;
 pub(crate) mod doc;
 pub(crate) mod dockerfile_value;
 pub(crate) mod engine_errors;
+mod engine_use;
 pub(crate) mod evidence;
 pub(crate) mod image;
 pub(crate) mod image_origin;
@@ -28,6 +29,7 @@ pub(crate) mod vocabulary;
 
 pub use container::Container;
 pub use doc::api_reference;
+pub use engine_use::may_use_engine;
 pub use image::Image;
 pub use import_resolver::module_file;
 pub use response::Response;

@@ -126,6 +126,7 @@ pub fn execute(
         scripts: scripts.iter().map(|s| s.file.name.clone()).collect(),
         trigger: run.options.trigger.clone(),
     });
+    check_engine(&run, scripts);
     for script in scripts {
         if run.cancel.is_cancelled() {
             break;
@@ -142,6 +143,25 @@ pub fn execute(
     summary.left_behind = left_behind;
     run.emit(&Event::RunFinished(summary.clone()));
     (run, summary)
+}
+
+/// Before the first task: the engine answers (a ping, its version), or the
+/// run stops here with one diagnostic (exit 3) instead of a failure per
+/// task. Scripts that never reach the engine (they only read files) run
+/// without one.
+fn check_engine(run: &Arc<Run>, scripts: &[Arc<Script>]) {
+    if !scripts.iter().any(|s| crate::host::may_use_engine(&s.ast)) {
+        return;
+    }
+    let checked = run.rt.block_on(async {
+        tokio::select! {
+            ready = run.engine.ready() => Some(ready.map(|_| ())),
+            () = run.cancel.cancelled() => None,
+        }
+    });
+    if let Some(Err(err)) = checked {
+        run.set_fatal(Arc::new(super::Failure::engine(&err)));
+    }
 }
 
 /// Evaluates a script's top level as its implicit task, then waits for

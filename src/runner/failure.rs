@@ -135,6 +135,26 @@ impl Failure {
         }
     }
 
+    /// The engine could not be used, for the run as a whole: no place in a
+    /// script, the endpoint and what to do.
+    pub fn engine(err: &crate::error::EngineError) -> Self {
+        let help = miette::Diagnostic::help(err).map(|h| h.to_string());
+        let message = err.to_string();
+        let report = Report::new(err.code_str(), message.clone()).with_help(help.clone());
+        Self {
+            kind: FailureKind::Engine,
+            code: err.code_str().to_owned(),
+            message,
+            actual: None,
+            expected: None,
+            location: None,
+            related: Vec::new(),
+            help,
+            detail: None,
+            report: Arc::new(report),
+        }
+    }
+
     /// shakedown panicked while running a check, a task or a script's top
     /// level: an internal error, never a pass, with where to report it.
     pub fn internal(

@@ -20,8 +20,8 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig, ci: &CiConfig) -> Exi
     let Some(compiled) = compile_all(&rhai, scripts) else {
         return Exit::Usage;
     };
-    let engine = match Client::connect(common.host.as_deref()) {
-        Ok(engine) => Arc::new(engine),
+    let engine = match common.endpoint() {
+        Ok(endpoint) => Arc::new(Client::connect(endpoint)),
         Err(err) => {
             render_error(&err, None);
             return Exit::Engine;

@@ -221,8 +221,8 @@ impl Session<'_> {
             .iter()
             .filter_map(|(_, name)| self.compiled.get(name).cloned())
             .collect();
-        let engine = match Client::connect(self.common.host.as_deref()) {
-            Ok(engine) => Arc::new(engine),
+        let engine = match self.common.endpoint() {
+            Ok(endpoint) => Arc::new(Client::connect(endpoint)),
             Err(err) => {
                 render_error(&err, None);
                 return None;
