@@ -55,7 +55,7 @@ pub struct Client {
 }
 
 /// The engine's own account of itself (`docker version`, `docker info`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct EngineVersion {
     /// The engine's version ("20.10.24+dfsg1").
     pub version: String,
@@ -64,6 +64,9 @@ pub struct EngineVersion {
     /// `docker info`'s ID and Name: which engine this is.
     pub id: String,
     pub name: String,
+    /// `docker info`'s DockerRootDir: two engines on one machine share an
+    /// ID and a name, never a data root.
+    pub root_dir: String,
 }
 
 impl Client {
@@ -117,6 +120,7 @@ impl Client {
                         api_version: version.api_version.unwrap_or_default(),
                         id: info.id.unwrap_or_default(),
                         name: info.name.unwrap_or_default(),
+                        root_dir: info.docker_root_dir.unwrap_or_default(),
                     });
                     Ok::<_, EngineError>(docker)
                 };

@@ -333,6 +333,17 @@ fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f
         tasks,
         fatal,
         left_behind: Vec::new(),
+        engine: engine_summary(&run.engine),
+    }
+}
+
+fn engine_summary(engine: &Client) -> super::outcome::EngineSummary {
+    let endpoint = engine.endpoint();
+    super::outcome::EngineSummary {
+        url: endpoint.url.clone(),
+        origin: endpoint.origin.to_string(),
+        tls: endpoint.tls.is_some(),
+        version: engine.version().cloned(),
     }
 }
 

@@ -195,6 +195,22 @@ pub struct RunSummary {
     /// time); the next run removes them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left_behind: Vec<LeftBehind>,
+    /// The engine the run used: where, who chose it, and what it said it is.
+    pub engine: EngineSummary,
+}
+
+/// The engine of a run, as the docker CLI would name it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EngineSummary {
+    /// `unix:///var/run/docker.sock`, `tcp://host:2376`, `ssh://user@host`.
+    pub url: String,
+    /// Where it came from: "from context `gpu-box` in ~/.docker/config.json".
+    pub origin: String,
+    pub tls: bool,
+    /// What the engine said, when it answered (not for a run that never
+    /// needed it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<crate::engine::EngineVersion>,
 }
 
 /// Now, in seconds since the Unix epoch.
