@@ -225,12 +225,12 @@ mod tests {
                 what: "run of a1976da20914 \"sleep 30\"".into(),
                 reason: "the engine did not answer within 10s".into(),
             }],
-            engine: crate::runner::EngineSummary {
+            engine: Arc::new(crate::runner::EngineSummary {
                 url: "unix:///var/run/docker.sock".into(),
                 origin: "from --host".into(),
                 tls: false,
                 version: Some(crate::engine::EngineVersion::default()),
-            },
+            }),
         }
     }
 

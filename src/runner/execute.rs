@@ -333,7 +333,7 @@ fn summarize(run: &Run, scripts: &[Arc<Script>], started: Instant, started_at: f
         tasks,
         fatal,
         left_behind: Vec::new(),
-        engine: engine_summary(&run.engine),
+        engine: Arc::new(engine_summary(&run.engine)),
     }
 }
 

@@ -196,7 +196,7 @@ pub struct RunSummary {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left_behind: Vec<LeftBehind>,
     /// The engine the run used: where, who chose it, and what it said it is.
-    pub engine: EngineSummary,
+    pub engine: Arc<EngineSummary>,
 }
 
 /// The engine of a run, as the docker CLI would name it.
