@@ -463,11 +463,23 @@ impl Endpoint {
                     Some(port) => format!("-p {port} {user_host}"),
                     None => user_host,
                 };
-                format!(
+                let mut fix = format!(
                     "check that `ssh {target} docker version` works without a prompt (a key \
                      the host accepts, its host key in known_hosts, settings in ~/.ssh/config), \
                      and that the docker CLI is installed there"
-                )
+                );
+                if let Some(port) = port {
+                    // bollard 0.21's ssh transport hands ssh "host:port" as
+                    // the host name (fixed upstream, not yet released).
+                    let host =
+                        split_port(authority.rsplit_once('@').map_or(authority, |(_, h)| h)).0;
+                    fix.push_str(&format!(
+                        "; ssh is given `{host}:{port}` as the host name, so ~/.ssh/config needs \
+                         `Host {host}:{port}` with `HostName {host}` and `Port {port}` (or a Host \
+                         alias with the port, named in the URL without one)"
+                    ));
+                }
+                fix
             }
         };
         match &self.origin {
@@ -759,6 +771,13 @@ mod tests {
             "from context `gpu-box` in /etc/docker-config/config.json"
         );
         assert_eq!(Origin::DockerHost.to_string(), "from DOCKER_HOST");
+    }
+
+    #[test]
+    fn the_local_socket_diagnostic_names_the_setup_script_of_shakedowns_repository() {
+        let local = resolve(None, None, &Environment::default()).unwrap();
+        let err = local.unreachable("there is no socket at /var/run/docker.sock");
+        insta::assert_snapshot!(crate::error::render_diagnostic(&err, false, Some(100)));
     }
 
     #[test]
