@@ -23,10 +23,16 @@ struct ExtraEngine {
 
 impl ExtraEngine {
     fn start(prefix: &str) -> Self {
+        Self::start_with(prefix, &[])
+    }
+
+    /// With more dockerd flags (`-H tcp://… --tlsverify …`).
+    fn start_with(prefix: &str, flags: &[&str]) -> Self {
         let name = format!("{prefix}{}", std::process::id() % 100_000);
         let out = Command::new("bash")
             .arg(root().join("tests/engines/extra-engine.sh"))
             .args(["start", &name])
+            .args(flags)
             .output()
             .expect("bash runs");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -209,6 +215,46 @@ fn the_shared_engine_still_networks_while_and_after_an_extra_engine_runs() {
         .expect("ip runs");
     assert!(!bridge.status.success(), "its bridge is gone");
     networks(None).expect("the shared engine networks after");
+}
+
+#[test]
+fn a_tls_engine_serves_a_checklist_and_the_shared_engine_still_networks_after_it() {
+    base_image();
+    networks(None).expect("the shared engine networks before");
+    // A port of this test's own: other checkouts may run it at the same time.
+    let port = 20_000 + std::process::id() % 10_000;
+    let address = format!("tcp://127.0.0.1:{port}");
+    let server = common::remote::server_certs();
+    let file = |name: &str| server.join(name).display().to_string();
+    let (ca, cert, key) = (file("ca.pem"), file("cert.pem"), file("key.pem"));
+    let engine = ExtraEngine::start_with(
+        "tls",
+        &[
+            "-H",
+            &address,
+            "--tlsverify",
+            "--tlscacert",
+            &ca,
+            "--tlscert",
+            &cert,
+            "--tlskey",
+            &key,
+        ],
+    );
+    let ran = command(&["run", "tests/fixtures/remote.rhai", "--host", &address])
+        .env("DOCKER_TLS_VERIFY", "1")
+        .env("DOCKER_CERT_PATH", common::remote::client_certs())
+        .output()
+        .expect("shakedown runs");
+    assert_eq!(
+        ran.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    networks(None).expect("the shared engine networks beside it");
+    engine.stop();
+    networks(None).expect("the shared engine networks after it stopped");
 }
 
 /// Waits for `child` at most `limit`; kills it past that.

@@ -15,20 +15,12 @@ use common::{command, redact, Ran};
 const TLS_HOST: &str = "tcp://127.0.0.1:2376";
 const SSH_HOST: &str = "ssh://root@127.0.0.1:2222";
 
-/// Where the set-up script keeps certificates and ssh files.
 fn remote() -> PathBuf {
-    let dir = PathBuf::from(
-        std::env::var("SHAKEDOWN_REMOTE").unwrap_or_else(|_| "/var/lib/shakedown-remote".into()),
-    );
-    assert!(
-        dir.join("tls/client/ca.pem").is_file() && dir.join("ssh/bin/ssh").is_file(),
-        "the remote engines are not set up: run `bash tests/setup.sh` (or tests/setup-remote-engines.sh)"
-    );
-    dir
+    common::remote::dir()
 }
 
 fn cert_path() -> PathBuf {
-    remote().join("tls/client")
+    common::remote::client_certs()
 }
 
 /// PATH with the tests' `ssh` (their key, known_hosts, BatchMode) first.
