@@ -147,6 +147,17 @@ fn a_checklist_runs_over_ssh() {
     let json = checklist_passes_on(&Env::default(), &["--host", SSH_HOST], &["-H", SSH_HOST]);
     assert_eq!(json["engine"]["url"], SSH_HOST);
     assert_eq!(json["engine"]["tls"], false);
+    // The human report names an engine something chose.
+    let mut cmd = command(&["run", "tests/fixtures/remote.rhai", "--host", SSH_HOST]);
+    Env::default().apply(&mut cmd);
+    let ran = Ran::from(cmd.output().expect("shakedown runs"));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("engine: ssh://root@127.0.0.1:2222 from --host (Docker "),
+        "{}",
+        ran.stdout
+    );
 }
 
 /// A context store made by the docker CLI itself, in a DOCKER_CONFIG of the

@@ -302,6 +302,13 @@ impl Human {
             parts.join(", "),
             humanize::duration(summary.duration)
         );
+        let engine = &summary.engine;
+        if let (true, Some(version)) = (engine.chosen, &engine.version) {
+            line.push_str(&format!(
+                "engine: {} {} (Docker {})\n",
+                engine.url, engine.origin, version.version
+            ));
+        }
         if let Some(cause) = &summary.stopped_by {
             let what = match &cause.check {
                 Some(check) => format!("\"{}{}{check}\"", cause.task, crate::runner::SEPARATOR),

@@ -229,6 +229,7 @@ mod tests {
                 url: "unix:///var/run/docker.sock".into(),
                 origin: "from --host".into(),
                 tls: false,
+                chosen: true,
                 version: Some(crate::engine::EngineVersion::default()),
             }),
         }

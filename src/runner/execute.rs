@@ -343,6 +343,7 @@ fn engine_summary(engine: &Client) -> super::outcome::EngineSummary {
         url: endpoint.url.clone(),
         origin: endpoint.origin.to_string(),
         tls: endpoint.tls.is_some(),
+        chosen: endpoint.origin != crate::engine::endpoint::Origin::LocalSocket,
         version: engine.version().cloned(),
     }
 }

@@ -207,6 +207,10 @@ pub struct EngineSummary {
     /// Where it came from: "from context `gpu-box` in ~/.docker/config.json".
     pub origin: String,
     pub tls: bool,
+    /// Something chose it (a flag, a variable, a context): not the local
+    /// socket by default. The human report then names it.
+    #[serde(skip)]
+    pub chosen: bool,
     /// What the engine said, when it answered (not for a run that never
     /// needed it).
     #[serde(skip_serializing_if = "Option::is_none")]
