@@ -138,6 +138,11 @@ KbdInteractiveAuthentication no
 UsePAM no
 X11Forwarding no
 PrintMotd no
+# bollard opens one ssh connection per HTTP connection, and every checkout
+# on this machine shares this sshd: the default (10:30:100) drops
+# handshakes beyond 10 at once.
+MaxStartups 200:30:400
+MaxSessions 200
 EOF
   cat >"$ssh/ssh_config" <<EOF
 # For ssh://root@127.0.0.1:$SSH_PORT (tests/setup-remote-engines.sh).
@@ -168,7 +173,7 @@ ssh_answers() {
 start_sshd() {
   local pid
   pid=$(cat "$ssh/sshd.pid" 2>/dev/null || true)
-  if alive "$pid" && ssh_answers; then
+  if alive "$pid" && [ "$(cat "$ssh/sshd_config.running" 2>/dev/null)" = "$(cat "$ssh/sshd_config")" ] && ssh_answers; then
     say "sshd answers on 127.0.0.1:$SSH_PORT"
     return 0
   fi
@@ -176,6 +181,7 @@ start_sshd() {
   mkdir -p /run/sshd
   say "starting sshd on 127.0.0.1:$SSH_PORT"
   /usr/sbin/sshd -f "$ssh/sshd_config" -E "$ssh/sshd.log"
+  cp "$ssh/sshd_config" "$ssh/sshd_config.running"
   local i
   for ((i = 0; i < 50; i++)); do
     if ssh_answers; then return 0; fi
