@@ -496,7 +496,7 @@ impl Endpoint {
         EngineError::Unreachable {
             endpoint: self.url.clone(),
             origin: self.origin.to_string(),
-            reason: reason.into(),
+            reason: reason.into().trim_end().to_owned(),
             help: self.remedy(),
         }
     }

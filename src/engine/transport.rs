@@ -72,6 +72,13 @@ pub fn meaning(err: &(dyn Error + 'static)) -> Option<String> {
             if lookup {
                 return Some(format!("the host name does not resolve ({io})"));
             }
+            // An I/O error of no kind may wrap one that has one (a TLS
+            // handshake's, under the connector's).
+            let deeper = io
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<std::io::Error>())
+                .filter(|_| io.kind() == ErrorKind::Other);
+            let io = deeper.unwrap_or(io);
             return Some(of_io(io.kind(), &io.to_string()));
         }
         // hyper-util's connector names a failed name lookup "dns error";
@@ -94,6 +101,9 @@ fn of_io(kind: ErrorKind, detail: &str) -> String {
             "the engine closed the connection"
         }
         ErrorKind::UnexpectedEof => "the connection ended before the engine answered",
+        // What rustls reports a failed handshake as: a certificate one side
+        // does not trust, an alert from the other.
+        ErrorKind::InvalidData => "the TLS handshake failed",
         ErrorKind::AddrNotAvailable
         | ErrorKind::HostUnreachable
         | ErrorKind::NetworkUnreachable => "the host cannot be reached from here",
@@ -131,6 +141,19 @@ mod tests {
         assert_eq!(
             meaning(&err).as_deref(),
             Some("nothing accepts connections there (Connection refused (os error 111))")
+        );
+    }
+
+    #[test]
+    fn a_failed_tls_handshake_under_the_connectors_error_says_so() {
+        let tls = std::io::Error::new(
+            ErrorKind::InvalidData,
+            "invalid peer certificate: UnknownIssuer",
+        );
+        let err = Wrapper(Box::new(std::io::Error::other(tls)));
+        assert_eq!(
+            meaning(&err).as_deref(),
+            Some("the TLS handshake failed (invalid peer certificate: UnknownIssuer)")
         );
     }
 
