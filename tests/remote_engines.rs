@@ -323,3 +323,19 @@ fn an_unreachable_engine_is_one_diagnostic_naming_where_it_came_from() {
     );
     insta::assert_snapshot!("untrusted_tls", unreachable(&wrong, &["--host", TLS_HOST]));
 }
+
+#[test]
+fn host_and_context_together_are_an_argument_error_as_in_the_docker_cli() {
+    let mut cmd = command(&[
+        "run",
+        "tests/fixtures/remote.rhai",
+        "--host",
+        TLS_HOST,
+        "--context",
+        "tls",
+    ]);
+    Env::default().apply(&mut cmd);
+    let ran = Ran::from(cmd.output().expect("shakedown runs"));
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    assert!(ran.stderr.contains("--context"), "{}", ran.stderr);
+}
