@@ -19,8 +19,10 @@ use crate::host::engine_errors::thrown;
 use crate::host::image::Image;
 use crate::host::max_output::opt_max_output;
 use crate::host::network_mode;
+use crate::host::owner;
 use crate::host::run_result::RunResult;
 use crate::host::seconds::{opt_seconds, seconds, Zero};
+use crate::runner::context::Ctx;
 
 pub const MODULE: ApiModule = ApiModule {
     title: "Services: long-lived containers",
@@ -308,9 +310,10 @@ fn start_spec(img: &Image, options: &Map) -> Result<(StartSpec, Option<Duration>
 fn start(call: &NativeCallContext, img: &Image, options: &Map) -> RhaiResult<Container> {
     let ctx = ctx(call)?;
     let at = |t: Thrown| t.at(call.call_position());
+    owner::check(&ctx, &img.engine, &img.label(), true).map_err(at)?;
     let (spec, lifetime, max_output) = start_spec(img, options).map_err(at)?;
     network_mode::enforce(call, &ctx, spec.run.network.as_deref())?;
-    let engine = Arc::clone(&ctx.run.engine);
+    let engine = Arc::clone(ctx.engine());
     let id = until_cancelled(&ctx, engine.start_service(&spec)).map_err(|err| {
         let mut t = thrown(err);
         t.message = format!("starting {} failed: {}", img.label(), t.message);
@@ -339,6 +342,7 @@ fn start(call: &NativeCallContext, img: &Image, options: &Map) -> RhaiResult<Con
         ports: Arc::new(state.ports),
         requested: Arc::new(spec.ports.iter().map(|(port, _)| *port).collect()),
         max_output,
+        engine: img.engine.clone(),
     })
 }
 
@@ -375,8 +379,7 @@ pub fn resolve(call: &NativeCallContext, c: &Container, port: i64, what: &str) -
     }
     let log = until_cancelled(
         &ctx,
-        ctx.run
-            .engine
+        ctx.engine()
             .service_logs(&c.id, Some(LOG_LINES), LOG_DETAIL_BYTES),
     )
     .map(|log| log.text)
@@ -405,9 +408,17 @@ fn url_of(host: u16, path: &str) -> String {
     format!("http://{LOOPBACK}:{host}{slash}{path}")
 }
 
-pub fn state(call: &NativeCallContext, c: &Container) -> RhaiResult<ServiceState> {
+/// The context of a call on a container: its task must run on the
+/// container's engine.
+pub fn here(call: &NativeCallContext, c: &Container) -> RhaiResult<Ctx> {
     let ctx = ctx(call)?;
-    until_cancelled(&ctx, ctx.run.engine.service_state(&c.id))
+    owner::check(&ctx, &c.engine, &c.label(), false).map_err(|t| t.at(call.call_position()))?;
+    Ok(ctx)
+}
+
+pub fn state(call: &NativeCallContext, c: &Container) -> RhaiResult<ServiceState> {
+    let ctx = here(call, c)?;
+    until_cancelled(&ctx, ctx.engine().service_state(&c.id))
         .map_err(|err| context_error(err, c, call))
 }
 
@@ -430,7 +441,7 @@ fn exec(
     command: &Dynamic,
     options: &Map,
 ) -> RhaiResult<RunResult> {
-    let ctx = ctx(call)?;
+    let ctx = here(call, c)?;
     let at = |t: Thrown| t.at(call.call_position());
     known_keys(options, EXEC_OPTIONS, "exec()").map_err(at)?;
     let spec = ExecSpec {
@@ -446,7 +457,7 @@ fn exec(
     let output = ctx
         .run
         .rt
-        .block_on(ctx.run.engine.exec(&c.id, &spec, &ctx.cancel))
+        .block_on(ctx.engine().exec(&c.id, &spec, &ctx.cancel))
         .map_err(|err| {
             let mut t = thrown(err);
             t.message = format!(
@@ -464,14 +475,14 @@ fn exec(
 }
 
 fn logs(call: &NativeCallContext, c: &Container, tail: Option<usize>) -> RhaiResult<String> {
-    let ctx = ctx(call)?;
-    until_cancelled(&ctx, ctx.run.engine.service_logs(&c.id, tail, c.max_output))
+    let ctx = here(call, c)?;
+    until_cancelled(&ctx, ctx.engine().service_logs(&c.id, tail, c.max_output))
         .map(|log| log.text)
         .map_err(|err| context_error(err, c, call))
 }
 
 fn copy_out(call: &NativeCallContext, c: &Container, path: &str) -> RhaiResult<Blob> {
-    let ctx = ctx(call)?;
+    let ctx = here(call, c)?;
     match read_followed(&ctx, &c.id, path) {
         Ok(Some(data)) => Ok(data),
         Ok(None) => Err(Thrown::new(
@@ -491,7 +502,7 @@ fn copy_in(
     path: &str,
     content: &Dynamic,
 ) -> RhaiResult<()> {
-    let ctx = ctx(call)?;
+    let ctx = here(call, c)?;
     let data: Vec<u8> =
         if content.is_string() {
             content.to_string().into_bytes()
@@ -511,13 +522,13 @@ fn copy_in(
         )
         .at(call.call_position()));
     }
-    until_cancelled(&ctx, ctx.run.engine.write_file(&c.id, path, &data))
+    until_cancelled(&ctx, ctx.engine().write_file(&c.id, path, &data))
         .map_err(|err| context_error(err, c, call))
 }
 
 fn stop(call: &NativeCallContext, c: &Container, grace: Duration) -> RhaiResult<()> {
-    let ctx = ctx(call)?;
-    until_cancelled(&ctx, ctx.run.engine.stop_service(&c.id, grace))
+    let ctx = here(call, c)?;
+    until_cancelled(&ctx, ctx.engine().stop_service(&c.id, grace))
         .map_err(|err| context_error(err, c, call))
 }
 
@@ -535,6 +546,7 @@ mod tests {
             id: "sha256:abc".into(),
             tag: "t".into(),
             built: None,
+            engine: "default".into(),
             details: Arc::default(),
         }
     }
@@ -544,6 +556,7 @@ mod tests {
             id: "0123456789abcdef".into(),
             image: "t".into(),
             built: None,
+            engine: "default".into(),
             ports: port_map(&[(8000, 32768)]),
             requested: Arc::new(vec![8000]),
             max_output: 1000,

@@ -79,7 +79,8 @@ fn with_reader<T>(
     img: &Image,
     f: impl FnOnce(&str) -> Result<T, Thrown>,
 ) -> Result<T, Thrown> {
-    let engine = Arc::clone(&ctx.run.engine);
+    crate::host::owner::check(ctx, &img.engine, &img.label(), true)?;
+    let engine = Arc::clone(ctx.engine());
     let id = until_cancelled(ctx, engine.create_reader(img.reference())).map_err(thrown)?;
     let result = f(&id);
     // Within the cleanup deadline, or until the check is cancelled (then
@@ -106,7 +107,7 @@ pub fn read_followed(ctx: &Ctx, id: &str, path: &str) -> Result<Option<Vec<u8>>,
     let mut current = path.to_owned();
     for _ in 0..MAX_LINKS {
         let entry =
-            until_cancelled(ctx, ctx.run.engine.read_path(id, &current, true)).map_err(thrown)?;
+            until_cancelled(ctx, ctx.engine().read_path(id, &current, true)).map_err(thrown)?;
         let Some(entry) = entry else {
             return Ok(None);
         };
@@ -161,7 +162,7 @@ fn exists(call: &NativeCallContext, img: &Image, path: &str) -> RhaiResult<bool>
     let at = |t: Thrown| t.at(call.call_position());
     absolute(path, "exists()").map_err(at)?;
     with_reader(&ctx, img, |id| {
-        until_cancelled(&ctx, ctx.run.engine.path_exists(id, path)).map_err(thrown)
+        until_cancelled(&ctx, ctx.engine().path_exists(id, path)).map_err(thrown)
     })
     .map_err(at)
 }
@@ -171,7 +172,7 @@ fn stat(call: &NativeCallContext, img: &Image, path: &str) -> RhaiResult<Map> {
     let at = |t: Thrown| t.at(call.call_position());
     absolute(path, "stat()").map_err(at)?;
     let entry = with_reader(&ctx, img, |id| {
-        until_cancelled(&ctx, ctx.run.engine.read_path(id, path, false)).map_err(thrown)
+        until_cancelled(&ctx, ctx.engine().read_path(id, path, false)).map_err(thrown)
     })
     .map_err(at)?;
     match entry {

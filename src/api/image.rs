@@ -22,6 +22,7 @@ use crate::host::paths::Confinement;
 use crate::host::provenance;
 use crate::host::size_evidence;
 use crate::host::text_file::TextFile;
+use crate::host::{image_copy, owner};
 use crate::runner::Event;
 use crate::static_read::build_context::ContextError;
 use crate::static_read::dockerfile::Dockerfile;
@@ -110,6 +111,16 @@ mod script {
         size_report(&call, img)
     }
 
+    /// The image on another engine of the run (`--engine NAME=…`, or "default"): copied
+    /// there by streaming this engine's export into that engine's load (no file, little
+    /// memory), with progress on the status line. Same id; the tag when the image carries
+    /// it; a built image keeps pointing at its Dockerfile.
+    /// `let there = img.to("gpu");`
+    #[rhai_fn(name = "to", pure, return_raw)]
+    pub fn image_to(call: NativeCallContext, img: &mut Image, engine: &str) -> RhaiResult<Image> {
+        image_copy::to(&call, img, engine)
+    }
+
     #[rhai_fn(name = "to_string", pure)]
     pub fn to_string(img: &mut Image) -> String {
         img.to_string()
@@ -181,7 +192,7 @@ fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
     let built = ctx
         .run
         .rt
-        .block_on(ctx.run.engine.build(&request, on_event, &ctx.cancel));
+        .block_on(ctx.engine().build(&request, on_event, &ctx.cancel));
     let id = built.map_err(|err| at(build_error(&request, err)))?;
     ctx.task.used_image(&label, &id);
     ctx.run.emit(&Event::BuildFinished {
@@ -198,6 +209,7 @@ fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
             context: request.context.clone(),
             target: request.target.clone(),
         })),
+        engine: ctx.engine().name().into(),
         details: Arc::new(OnceLock::new()),
     })
 }
@@ -370,7 +382,7 @@ fn line_in_message(message: &str) -> Option<usize> {
 
 fn image(call: &NativeCallContext, reference: &str) -> RhaiResult<Image> {
     let ctx = ctx(call)?;
-    let details = until_cancelled(&ctx, ctx.run.engine.inspect_image(reference))
+    let details = until_cancelled(&ctx, ctx.engine().inspect_image(reference))
         .map_err(|err| thrown(err).at(call.call_position()))?;
     let details_cell = OnceLock::new();
     let id = details.id.clone();
@@ -380,6 +392,7 @@ fn image(call: &NativeCallContext, reference: &str) -> RhaiResult<Image> {
         id,
         tag: reference.to_owned(),
         built: None,
+        engine: ctx.engine().name().into(),
         details: Arc::new(details_cell),
     })
 }
@@ -390,7 +403,8 @@ pub fn details(call: &NativeCallContext, img: &Image) -> RhaiResult<ImageDetails
         return Ok(details.clone());
     }
     let ctx = ctx(call)?;
-    let details = until_cancelled(&ctx, ctx.run.engine.inspect_image(img.reference()))
+    owner::check(&ctx, &img.engine, &img.label(), true).map_err(|t| t.at(call.call_position()))?;
+    let details = until_cancelled(&ctx, ctx.engine().inspect_image(img.reference()))
         .map_err(|err| thrown(err).at(call.call_position()))?;
     let _ = img.details.set(details.clone());
     Ok(details)

@@ -103,6 +103,7 @@ mod tests {
             id: "sha256:0123".into(),
             tag: "demo:test".into(),
             built: None,
+            engine: "default".into(),
             details: Arc::new(OnceLock::new()),
         });
         engine.register_fn("a_container", || Container {
@@ -112,6 +113,7 @@ mod tests {
             ports: Arc::new(BTreeMap::new()),
             requested: Arc::new(Vec::new()),
             max_output: 0,
+            engine: "default".into(),
         });
         engine.register_fn("a_response", || Response {
             url: "http://127.0.0.1/".into(),

@@ -252,12 +252,14 @@ fn run(
     options: &Map,
 ) -> RhaiResult<RunResult> {
     let ctx = ctx(call)?;
+    crate::host::owner::check(&ctx, &img.engine, &img.label(), true)
+        .map_err(|t| t.at(call.call_position()))?;
     let spec = spec(img, command, options).map_err(|t| t.at(call.call_position()))?;
     network_mode::enforce(call, &ctx, spec.network.as_deref())?;
     let output = ctx
         .run
         .rt
-        .block_on(ctx.run.engine.run_container(&spec, &ctx.cancel))
+        .block_on(ctx.engine().run_container(&spec, &ctx.cancel))
         .map_err(|err| {
             let mut t = thrown(err);
             t.message = format!(
@@ -289,6 +291,7 @@ mod tests {
             id: "sha256:abc".into(),
             tag: "t".into(),
             built: None,
+            engine: "default".into(),
             details: std::sync::Arc::default(),
         }
     }

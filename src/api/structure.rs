@@ -7,8 +7,12 @@ use rhai::plugin::*;
 use rhai::{Engine, FnPtr, Map, NativeCallContext};
 
 use super::ApiModule;
+use crate::engine::Client;
 use crate::error::Thrown;
-use crate::host::convert::{call_site, ctx, known_keys, opt_bool, opt_string_array, RhaiResult};
+use crate::host::convert::{
+    call_site, ctx, known_keys, opt_bool, opt_string, opt_string_array, RhaiResult,
+};
+use crate::host::owner;
 use crate::host::seconds::{opt_seconds, Zero};
 use crate::host::{closure_reads, size_evidence};
 use crate::runner::context::Ctx;
@@ -44,7 +48,9 @@ mod script {
     }
 
     /// Declares a task with options: `needs` (array of task names) makes it wait for those
-    /// tasks and skips it when one of them failed.
+    /// tasks and skips it when one of them failed. `engine` (a name given with `--engine
+    /// NAME=URL`, or "default") runs everything it does on that engine, concurrently with
+    /// tasks on other engines; without it, a task runs on the engine of the code that declares it.
     /// `task("sign off", #{ needs: ["CPU image", "GPU image"] }, || approve("Review"))`
     #[rhai_fn(name = "task", return_raw)]
     pub fn task_name_options_body(
@@ -118,7 +124,8 @@ fn task(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rha
     let ctx = ctx(call)?;
     not_in_check(&ctx, call, "task()")?;
     let at = |t: Thrown| t.at(call.call_position());
-    known_keys(options, &["needs"], "task()").map_err(at)?;
+    known_keys(options, &["needs", "engine"], "task()").map_err(at)?;
+    let engine = task_engine(&ctx, options).map_err(at)?;
     let need_names = opt_string_array(options, "needs", "task()")
         .map_err(at)?
         .unwrap_or_default();
@@ -139,6 +146,7 @@ fn task(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rha
             needs: need_names,
             call: call_site(call),
             body,
+            engine,
         });
         return Ok(());
     }
@@ -153,9 +161,23 @@ fn task(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rha
         false,
         Some(call_site(call)),
         need_names,
+        engine,
     );
     task.launch(&run, needs, body);
     Ok(())
+}
+
+/// The engine a task's `engine:` names; without one, the engine of the
+/// task that declares it (`default` at the top level).
+fn task_engine(ctx: &Ctx, options: &Map) -> Result<Arc<Client>, Thrown> {
+    let Some(name) = opt_string(options, "engine", "task()")? else {
+        return Ok(Arc::clone(ctx.engine()));
+    };
+    ctx.run
+        .engines
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| owner::unknown_engine(ctx, &name, "task()"))
 }
 
 fn check(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> RhaiResult<()> {

@@ -16,7 +16,7 @@ use super::ApiModule;
 use crate::engine::{Lines, ServiceState, LOOPBACK};
 use crate::error::{FileSpan, Thrown, ThrownKind};
 use crate::host::container::Container;
-use crate::host::convert::{ctx, known_keys, regex, RhaiResult};
+use crate::host::convert::{known_keys, regex, RhaiResult};
 use crate::host::engine_errors::thrown;
 use crate::host::response::Response;
 use crate::host::seconds::{opt_seconds, seconds, Zero};
@@ -217,7 +217,7 @@ impl<'a> Wait<'a> {
                 // The state and the log at once, each within DETAIL_WITHIN.
                 let state = tokio::time::timeout(
                     DETAIL_WITHIN,
-                    self.ctx.run.engine.service_state(&self.c.id),
+                    self.ctx.engine().service_state(&self.c.id),
                 );
                 let (state, log) = tokio::join!(state, self.last_lines());
                 let state = match state {
@@ -242,8 +242,7 @@ impl<'a> Wait<'a> {
                 loop {
                     let state = self
                         .ctx
-                        .run
-                        .engine
+                        .engine()
                         .service_state(&self.c.id)
                         .await
                         .map_err(thrown)?;
@@ -285,7 +284,7 @@ impl<'a> Wait<'a> {
     /// time is up. Lines longer than the container's `max_output` are
     /// matched on their start.
     async fn log_line(&self, regex: &regex::Regex) -> Result<String, Thrown> {
-        let engine = &self.ctx.run.engine;
+        let engine = self.ctx.engine();
         let progress = RefCell::new(LogProgress::default());
         let looking = async {
             loop {
@@ -376,8 +375,7 @@ impl<'a> Wait<'a> {
     async fn last_lines(&self) -> String {
         let logs = self
             .ctx
-            .run
-            .engine
+            .engine()
             .service_logs(&self.c.id, Some(LOG_LINES), LOG_DETAIL_BYTES);
         match tokio::time::timeout(DETAIL_WITHIN, logs).await {
             Ok(Ok(log)) => log.text,
@@ -473,7 +471,7 @@ fn block<T>(
 }
 
 fn wait_healthy(call: &NativeCallContext, c: &Container, timeout: Duration) -> RhaiResult<()> {
-    let ctx = ctx(call)?;
+    let ctx = super::container::here(call, c)?;
     let wait = Wait::new(
         &ctx,
         c,
@@ -604,7 +602,7 @@ fn wait_http(
     target: &str,
     options: &Map,
 ) -> RhaiResult<Response> {
-    let ctx = ctx(call)?;
+    let ctx = super::container::here(call, c)?;
     let at = |t: Thrown| t.at(call.call_position());
     known_keys(options, &["status", "timeout", "interval"], "wait_http()").map_err(at)?;
     let wanted = statuses(options).map_err(at)?;
@@ -692,7 +690,7 @@ fn wait_log(
     pattern: &str,
     timeout: Duration,
 ) -> RhaiResult<String> {
-    let ctx = ctx(call)?;
+    let ctx = super::container::here(call, c)?;
     let regex = regex(call, pattern)?;
     let wait = Wait::new(&ctx, c, format!("a log line matching /{pattern}/"), timeout);
     block(call, &ctx, wait.log_line(&regex))
@@ -724,7 +722,7 @@ fn wait_port(
     port: i64,
     timeout: Duration,
 ) -> RhaiResult<()> {
-    let ctx = ctx(call)?;
+    let ctx = super::container::here(call, c)?;
     let what = |host: &str| format!("port {port}{host} to accept connections");
     let host = match host_port(c, port, "wait_port()") {
         Ok(host) => host,
@@ -757,6 +755,7 @@ mod tests {
             id: "0123456789abcdef".into(),
             image: "demo".into(),
             built: None,
+            engine: "default".into(),
             ports: Arc::new(ports.iter().copied().collect::<BTreeMap<_, _>>()),
             requested: Arc::new(ports.iter().map(|(p, _)| *p).collect()),
             max_output: 1000,

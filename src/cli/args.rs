@@ -162,6 +162,12 @@ pub struct CommonArgs {
     #[arg(short = 'H', long, value_name = "URL")]
     pub host: Option<String>,
 
+    /// Another engine for tasks that name it (`task(name, #{ engine:
+    /// "gpu" }, …)`): NAME=URL (unix://, tcp://, https://, ssh://) or
+    /// NAME=context:CONTEXT; repeatable. The engine chosen by --host,
+    /// DOCKER_HOST, the context or the local socket is named `default`.
+    #[arg(long = "engine", value_name = "NAME=URL")]
+    pub engines: Vec<String>,
     /// The Docker context whose engine to use (`docker context ls` lists
     /// them); `default` means DOCKER_HOST or the local socket.
     #[arg(short = 'c', long, value_name = "NAME", conflicts_with = "host")]

@@ -67,6 +67,8 @@ pub struct CommonConfig {
     pub format: Format,
     pub color: ColorChoice,
     pub host: Option<String>,
+    /// `--engine`: the engines besides `default`.
+    pub engines: Vec<super::EngineSpec>,
     pub context: Option<String>,
     pub allow_paths: Vec<PathBuf>,
     pub allow_networks: Vec<String>,
@@ -162,6 +164,7 @@ impl Config {
                         allow_paths: Vec::new(),
                         allow_networks: Vec::new(),
                         host: None,
+                        engines: Vec::new(),
                         context: None,
                     },
                     &command_line,
@@ -179,6 +182,7 @@ impl CommonConfig {
             return Err(ConfigError::ZeroJobs);
         }
         let vars = vars(&args.vars)?;
+        let engines = super::engine_spec::parse_all(&args.engines)?;
         if let Some(bad) = args
             .allow_networks
             .iter()
@@ -211,6 +215,7 @@ impl CommonConfig {
             format: args.format,
             color: args.color,
             host: args.host.filter(|h| !h.is_empty()),
+            engines,
             context: args.context.filter(|c| !c.is_empty()),
             allow_paths: args.allow_paths,
             allow_networks: args.allow_networks,

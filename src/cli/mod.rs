@@ -3,6 +3,7 @@
 
 mod args;
 mod config;
+mod engine_spec;
 
 pub use args::{
     Annotations, ApprovalsCommand, Arguments, CiArgs, ColorChoice, Command, CommonArgs, Format,
@@ -10,3 +11,4 @@ pub use args::{
 pub use config::{
     ApproveMode, CiConfig, CommonConfig, Config, ReportFile, ReportKind, Subcommand, DEFAULT_LEDGER,
 };
+pub use engine_spec::{EngineEndpoint, EngineSpec, DEFAULT_ENGINE};

@@ -25,6 +25,8 @@ use super::RUN_LABEL;
 /// A container a run could not remove.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LeftBehind {
+    /// The engine it is on (`default`, or a name `--engine` gave).
+    pub engine: String,
     /// Its id, shortened as `docker ps` shows it.
     pub container: String,
     /// What it was for ("run of IMAGE \"cmd\"").
@@ -223,6 +225,7 @@ impl Reaper {
         lock(&self.live)
             .iter()
             .map(|(id, tracked)| LeftBehind {
+                engine: String::new(),
                 container: short(id).to_owned(),
                 what: tracked.what.clone(),
                 reason: tracked

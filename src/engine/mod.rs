@@ -7,12 +7,14 @@ mod cleanup;
 mod container;
 pub mod deadline;
 pub mod endpoint;
+mod engines;
 mod exec;
 mod identity;
 mod image;
 mod op_error;
 mod output;
 mod service;
+mod transfer;
 mod transport;
 
 pub use archive::{EntryKind, PathEntry};
@@ -20,11 +22,13 @@ pub use build::{BuildError, BuildEvent, BuildFailure, BuildRequest};
 pub use cleanup::LeftBehind;
 pub use container::{Gpus, RunOutput, RunSpec};
 pub use endpoint::Endpoint;
+pub use engines::Engines;
 pub use exec::ExecSpec;
 pub use image::{HealthDetails, ImageDetails, LayerDetails};
 pub use op_error::OpError;
 pub use output::{Capture, Captured, Lines, DEFAULT_MAX_OUTPUT};
 pub use service::{LogFollower, ServiceState, StartSpec, LOOPBACK};
+pub use transfer::Transferred;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,6 +46,8 @@ const START_LABEL: &str = "io.shakedown.started";
 
 /// A connection to one engine, for one run.
 pub struct Client {
+    /// `default`, or the name `--engine NAME=…` gave it.
+    name: String,
     endpoint: Endpoint,
     /// The client, or why none can be made for the endpoint.
     docker: Result<Docker, EngineError>,
@@ -70,22 +76,49 @@ pub struct EngineVersion {
 }
 
 impl Client {
-    /// Prepares a client for `endpoint` (see [`endpoint::resolve`]). Nothing
-    /// is sent until [`Client::ready`]; an address bollard cannot use is
-    /// only an error then.
+    /// Prepares a client for `endpoint` (see [`endpoint::resolve`]): the
+    /// engine named `default`. Nothing is sent until [`Client::ready`]; an
+    /// address bollard cannot use is only an error then.
     pub fn connect(endpoint: Endpoint) -> Self {
+        let identity = identity::Identity::of_this_process();
+        let run_id = identity.run_id();
+        Self::new(
+            crate::cli::DEFAULT_ENGINE.to_owned(),
+            endpoint,
+            run_id,
+            identity,
+        )
+    }
+
+    /// Another engine of the same run (`--engine NAME=…`): its containers
+    /// carry this run's id, and it has its own cleanup. Nothing is sent yet.
+    pub fn also(&self, name: &str, endpoint: Endpoint) -> Self {
+        Self::new(
+            name.to_owned(),
+            endpoint,
+            self.run_id.clone(),
+            self.identity.clone(),
+        )
+    }
+
+    fn new(name: String, endpoint: Endpoint, run_id: String, identity: identity::Identity) -> Self {
         let docker =
             transport::client(&endpoint).map(|docker| docker.with_timeout(deadline::REQUEST));
-        let identity = identity::Identity::of_this_process();
         Self {
+            name,
             endpoint,
             docker,
             ready: OnceCell::new(),
             version: std::sync::OnceLock::new(),
-            run_id: identity.run_id(),
+            run_id,
             identity,
             reaper: Arc::default(),
         }
+    }
+
+    /// `default`, or the name `--engine` gave it.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     pub fn endpoint(&self) -> &Endpoint {
@@ -193,7 +226,11 @@ impl Client {
     /// not. Quiet and quick when the engine was never used.
     pub async fn finish_run(&self) -> Vec<LeftBehind> {
         let docker = self.ready.get().and_then(|ready| ready.as_ref().ok());
-        self.reaper.finish(docker, &self.run_id).await
+        let mut left = self.reaper.finish(docker, &self.run_id).await;
+        for container in &mut left {
+            container.engine.clone_from(&self.name);
+        }
+        left
     }
 }
 

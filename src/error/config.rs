@@ -50,6 +50,27 @@ pub enum ConfigError {
     )]
     BadAllowNetwork { given: String },
 
+    #[error("--engine {given:?} cannot be used: {reason}")]
+    #[diagnostic(
+        code(shakedown::cli::bad_engine),
+        help("write it as --engine NAME=URL (e.g. gpu=tcp://10.0.0.5:2376) or --engine NAME=context:CONTEXT; a task runs there with #{{ engine: \"NAME\" }}")
+    )]
+    BadEngine { given: String, reason: String },
+
+    #[error("--engine {given:?} names an engine `default`, the name of the engine chosen by --host, DOCKER_HOST, the context or the local socket")]
+    #[diagnostic(
+        code(shakedown::cli::default_engine_named),
+        help("choose the default engine with --host or DOCKER_HOST, and give the others names of their own")
+    )]
+    DefaultEngineNamed { given: String },
+
+    #[error("--engine {name} is given more than once")]
+    #[diagnostic(
+        code(shakedown::cli::duplicate_engine),
+        help("give each engine name once; tasks choose an engine by its name")
+    )]
+    DuplicateEngine { name: String },
+
     #[error("no script given and {default} does not exist")]
     #[diagnostic(
         code(shakedown::cli::no_script),

@@ -22,6 +22,8 @@ pub struct Container {
     pub requested: Arc<Vec<u16>>,
     /// How much of its log `logs()` and the waits keep (`max_output`).
     pub max_output: usize,
+    /// The engine it runs on: `default`, or a name `--engine` gave.
+    pub engine: Arc<str>,
 }
 
 impl Container {

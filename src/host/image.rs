@@ -12,6 +12,8 @@ pub struct Image {
     pub tag: String,
     /// How the script built it, when it did.
     pub built: Option<Arc<BuiltFrom>>,
+    /// The engine it is on: `default`, or a name `--engine` gave.
+    pub engine: Arc<str>,
     /// `inspect()` asks the engine once per image (an id never changes).
     pub details: Arc<OnceLock<ImageDetails>>,
 }

@@ -37,7 +37,7 @@ pub fn enforce(call: &NativeCallContext, ctx: &Ctx, network: Option<&str>) -> Rh
     let Some(name) = network.and_then(|n| n.strip_prefix("container:")) else {
         return Err(at(refusal));
     };
-    match until_cancelled(ctx, ctx.run.engine.run_label_of(name)) {
+    match until_cancelled(ctx, ctx.engine().run_label_of(name)) {
         Ok(Some(run)) if run == ctx.run.id => Ok(()),
         Ok(_) | Err(OpError::NoImage(_)) => Err(at(refusal)),
         Err(err) => Err(at(thrown(err))),

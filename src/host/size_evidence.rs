@@ -145,6 +145,7 @@ mod tests {
             id: format!("sha256:{tag}"),
             tag: tag.into(),
             built: None,
+            engine: "default".into(),
             details: Arc::new(OnceLock::new()),
         }
     }

@@ -29,6 +29,8 @@ pub struct Human {
     clear: bool,
     /// Failures already rendered (the fatal one is often a task's too).
     shown: Vec<usize>,
+    /// The run has several engines: each task's line names its own.
+    name_engines: bool,
 }
 
 impl Human {
@@ -56,6 +58,7 @@ impl Human {
             header: None,
             clear: false,
             shown: Vec::new(),
+            name_engines: false,
         }
     }
 
@@ -152,12 +155,17 @@ impl Human {
             Status::Skipped => s.yellow("skipped"),
             Status::NotRun => s.yellow("not run"),
         };
+        let engine = if self.name_engines {
+            format!(" on engine {}", printable(&task.engine))
+        } else {
+            String::new()
+        };
         let mut text = format!(
             "{} {}  {}\n",
             s.bold("▸"),
             s.bold(&printable(&task.name)),
             s.dim(&format!(
-                "{status} in {}",
+                "{status} in {}{engine}",
                 humanize::duration(task.duration)
             ))
         );
@@ -373,6 +381,29 @@ impl Reporter for Human {
                     eprintln!("  {text}");
                 }
             }
+            Event::ImageCopy {
+                task,
+                image,
+                from,
+                to,
+                bytes,
+                done,
+            } => {
+                let text = format!(
+                    "copying {} from engine {} to {}: {}",
+                    printable(image),
+                    printable(from),
+                    printable(to),
+                    humanize::bytes(i64::try_from(*bytes).unwrap_or(i64::MAX))
+                );
+                if *done {
+                    self.building.remove(task);
+                    self.redraw();
+                } else if self.progress.is_some() {
+                    self.building.insert(*task, text);
+                    self.redraw();
+                }
+            }
             Event::BuildFinished { task, .. } => {
                 self.building.remove(task);
                 self.redraw();
@@ -406,13 +437,14 @@ impl Reporter for Human {
             }
             Event::RunFinished(summary) => self.summary(summary),
             Event::RunStarted {
-                trigger: Some(trigger),
-                ..
+                trigger, engines, ..
             } => {
-                self.header = Some(format!("── {} · {trigger} ──", clock()));
+                self.name_engines = engines.len() > 1;
+                if let Some(trigger) = trigger {
+                    self.header = Some(format!("── {} · {trigger} ──", clock()));
+                }
             }
-            Event::RunStarted { .. }
-            | Event::TaskStarted { .. }
+            Event::TaskStarted { .. }
             | Event::BuildOutput { .. }
             | Event::BuildRead { .. }
             | Event::Recorded { .. } => {}

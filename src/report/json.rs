@@ -178,6 +178,7 @@ mod tests {
             id: 1,
             name: "CPU image".into(),
             script: "demo.rhai".into(),
+            engine: "default".into(),
             implicit: false,
             kept: false,
             status: Status::Failed,
@@ -221,6 +222,7 @@ mod tests {
             tasks: vec![task],
             fatal: Some(failure),
             left_behind: vec![LeftBehind {
+                engine: "default".into(),
                 container: "0123456789ab".into(),
                 what: "run of a1976da20914 \"sleep 30\"".into(),
                 reason: "the engine did not answer within 10s".into(),

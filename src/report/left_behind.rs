@@ -16,8 +16,14 @@ pub fn note(run_id: &str, left: &[LeftBehind]) -> Option<String> {
         if left.len() == 1 { "it" } else { "them" },
     );
     for container in left {
+        // Runs with one engine say nothing of engines.
+        let engine = if container.engine == crate::cli::DEFAULT_ENGINE {
+            String::new()
+        } else {
+            format!(" (engine {})", container.engine)
+        };
         text.push_str(&format!(
-            "  {}  {}: {}\n",
+            "  {}{engine}  {}: {}\n",
             container.container, container.what, container.reason
         ));
     }
@@ -32,6 +38,7 @@ mod tests {
     fn the_note_names_each_container_and_why() {
         assert_eq!(note("1-a", &[]), None);
         let left = [LeftBehind {
+            engine: "default".into(),
             container: "0123456789ab".into(),
             what: "run of busybox \"sleep 30\"".into(),
             reason: "the engine did not answer within 10s".into(),

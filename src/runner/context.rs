@@ -58,6 +58,11 @@ pub fn is_cancelled() -> bool {
 }
 
 impl Ctx {
+    /// The engine the task on this thread runs on.
+    pub fn engine(&self) -> &Arc<crate::engine::Client> {
+        &self.task.engine
+    }
+
     fn keeps_declaring(&self) -> bool {
         self.check.is_none() && self.task.implicit && self.run.stopped_by_fail_fast_only()
     }

@@ -11,6 +11,8 @@ pub enum Event {
         scripts: Vec<String>,
         /// Why this run started (watch mode: what changed).
         trigger: Option<String>,
+        /// The names of its engines, `default` first.
+        engines: Vec<String>,
     },
     /// A task exists (declaration order is the order of these events).
     TaskDeclared {
@@ -20,6 +22,8 @@ pub enum Event {
         implicit: bool,
         /// The tasks it waits for.
         needs: Vec<String>,
+        /// The engine it runs on: `default`, or a name `--engine` gave.
+        engine: String,
     },
     TaskStarted {
         task: usize,
@@ -50,6 +54,16 @@ pub enum Event {
         image: String,
         id: String,
         seconds: f64,
+    },
+    /// `img.to(…)` is copying an image to another engine: how much of
+    /// its archive has been streamed; `done` once the copy has ended.
+    ImageCopy {
+        task: usize,
+        image: String,
+        from: String,
+        to: String,
+        bytes: u64,
+        done: bool,
     },
     CheckStarted {
         task: usize,

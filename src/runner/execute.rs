@@ -16,7 +16,7 @@ use super::script::Script;
 use super::selection::{Names, Selection};
 use super::task::{NotStarted, Task};
 use crate::cli::ApproveMode;
-use crate::engine::Client;
+use crate::engine::{Client, Engines};
 use crate::error::Exit;
 
 /// What a run was asked to do, beyond its scripts.
@@ -50,7 +50,8 @@ pub type TaskKey = (String, String);
 /// runtime primitives block on, where events go, and how it is stopped.
 pub struct Environment {
     pub rhai: Arc<rhai::Engine>,
-    pub engine: Arc<Client>,
+    /// `default` and the engines `--engine` named.
+    pub engines: Arc<Engines>,
     pub rt: tokio::runtime::Handle,
     pub sink: EventSink,
     pub cancel: CancellationToken,
@@ -66,7 +67,7 @@ const SWEEP_WAIT: Duration = Duration::from_secs(2);
 
 /// Waits for the sweep: until it is done, or `SWEEP_WAIT` while the engine
 /// has not answered, or the cleanup deadline.
-async fn await_sweep(sweep: tokio::task::JoinHandle<()>, engine: &crate::engine::Client) {
+async fn await_sweep(sweep: tokio::task::JoinHandle<()>, engines: &Engines) {
     let started = tokio::time::Instant::now();
     let mut sweep = std::pin::pin!(sweep);
     loop {
@@ -75,7 +76,9 @@ async fn await_sweep(sweep: tokio::task::JoinHandle<()>, engine: &crate::engine:
             () = tokio::time::sleep(Duration::from_millis(50)) => {}
         }
         let waited = started.elapsed();
-        if waited > crate::engine::deadline::CLEANUP || (!engine.reached() && waited > SWEEP_WAIT) {
+        if waited > crate::engine::deadline::CLEANUP
+            || (!engines.all_reached() && waited > SWEEP_WAIT)
+        {
             return;
         }
     }
@@ -89,11 +92,11 @@ impl Drop for RemoveOnUnwind<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.0.cancel.cancel();
-            let left = self.0.rt.block_on(self.0.engine.finish_run());
+            let left = self.0.rt.block_on(self.0.engines.finish_run());
             for container in left {
                 eprintln!(
-                    "shakedown: could not remove container {} ({}): {}",
-                    container.container, container.what, container.reason
+                    "shakedown: could not remove container {} ({}) on engine {}: {}",
+                    container.container, container.what, container.engine, container.reason
                 );
             }
         }
@@ -118,13 +121,14 @@ pub fn execute(
     // Every run that can reach an engine removes what killed runs left,
     // even one that only reads files; in the background, it is cheap.
     let sweep = {
-        let engine = Arc::clone(&run.engine);
-        run.rt.spawn(async move { engine.sweep_dead_runs().await })
+        let engines = Arc::clone(&run.engines);
+        run.rt.spawn(async move { engines.sweep_dead_runs().await })
     };
     run.emit(&Event::RunStarted {
         run_id: run.id.clone(),
         scripts: scripts.iter().map(|s| s.file.name.clone()).collect(),
         trigger: run.options.trigger.clone(),
+        engines: run.engines.names(),
     });
     check_engine(&run, scripts);
     for script in scripts {
@@ -135,8 +139,8 @@ pub fn execute(
     }
     run.join_threads();
     let left_behind = run.rt.block_on(async {
-        await_sweep(sweep, &run.engine).await;
-        run.engine.finish_run().await
+        await_sweep(sweep, &run.engines).await;
+        run.engines.finish_run().await
     });
     drop(guard);
     let mut summary = summarize(&run, scripts, started, started_at);
@@ -175,6 +179,7 @@ fn run_script(run: &Arc<Run>, script: &Arc<Script>) {
         true,
         None,
         Vec::new(),
+        Arc::clone(&run.engine),
     );
     run.emit(&Event::TaskStarted { task: task.id });
     let mut scope = Scope::new();
@@ -249,6 +254,7 @@ fn start_partition(run: &Arc<Run>, script: &Arc<Script>) {
             false,
             Some(declared.call),
             declared.needs,
+            declared.engine,
         );
         match missing {
             Some(need) => task.finish(

@@ -113,6 +113,8 @@ pub struct TaskResult {
     pub id: usize,
     pub name: String,
     pub script: String,
+    /// The engine it ran on: `default`, or a name `--engine` gave.
+    pub engine: String,
     /// The implicit task of a script's top level.
     pub implicit: bool,
     /// Watch mode: not rerun, this is the result of an earlier run.

@@ -13,7 +13,7 @@ use super::interruption::{Interruption, StopSignal};
 use super::outcome::Record;
 use super::slots::Slots;
 use super::task::{CheckSlot, Deferred, Task};
-use crate::engine::Client;
+use crate::engine::{Client, Engines};
 
 /// The failure that stopped a run under `--fail-fast`: the first to finish.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,7 +30,10 @@ pub struct Run {
     pub id: String,
     pub options: RunOptions,
     pub rhai: Arc<rhai::Engine>,
+    /// The `default` engine.
     pub engine: Arc<Client>,
+    /// Every engine of the run, `default` first.
+    pub engines: Arc<Engines>,
     pub rt: tokio::runtime::Handle,
     /// Fires on Ctrl-C, `--fail-fast` after a failure, or a fatal error.
     pub cancel: CancellationToken,
@@ -62,10 +65,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Run {
     pub fn new(options: RunOptions, env: Environment) -> Self {
         Self {
-            id: env.engine.run_id().to_owned(),
+            id: env.engines.default_engine().run_id().to_owned(),
             slots: Slots::new(options.jobs),
             rhai: env.rhai,
-            engine: env.engine,
+            engine: Arc::clone(env.engines.default_engine()),
+            engines: env.engines,
             rt: env.rt,
             cancel: env.cancel,
             sink: env.sink,

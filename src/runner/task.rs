@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 use rhai::{Dynamic, FnPtr};
 use tokio_util::sync::CancellationToken;
 
+use crate::engine::Client;
+
 use super::context::{self, Ctx};
 use super::events::Event;
 use super::failure::{Failure, FailureKind, Subject};
@@ -33,6 +35,8 @@ pub struct Task {
     pub cancel: CancellationToken,
     /// Where `task(…)` was called (line, column).
     pub call: Option<(usize, usize)>,
+    /// The engine everything it does runs on (`engine:`, else `default`).
+    pub engine: Arc<Client>,
     checks: Mutex<Vec<Arc<CheckSlot>>>,
     records: Mutex<Vec<Record>>,
     error: Mutex<Option<Arc<Failure>>>,
@@ -54,6 +58,7 @@ pub struct Deferred {
     pub needs: Vec<String>,
     pub call: (usize, usize),
     pub body: FnPtr,
+    pub engine: Arc<Client>,
 }
 
 /// Why a task did not run its body.
@@ -118,6 +123,7 @@ impl Task {
         implicit: bool,
         call: Option<(usize, usize)>,
         needs: Vec<String>,
+        engine: Arc<Client>,
     ) -> Arc<Self> {
         let task = Arc::new(Self {
             id: run.next_task_id(),
@@ -126,6 +132,7 @@ impl Task {
             implicit,
             cancel: run.cancel.child_token(),
             call,
+            engine,
             checks: Mutex::new(Vec::new()),
             records: Mutex::new(Vec::new()),
             error: Mutex::new(None),
@@ -143,6 +150,7 @@ impl Task {
             script: task.script.file.name.clone(),
             implicit,
             needs,
+            engine: task.engine.name().to_owned(),
         });
         task
     }
@@ -323,6 +331,7 @@ impl Task {
             id: self.id,
             name: self.name.clone(),
             script: self.script.file.name.clone(),
+            engine: self.engine.name().to_owned(),
             implicit: self.implicit,
             kept: false,
             status: Status::Failed,
@@ -401,6 +410,7 @@ impl Task {
             id: self.id,
             name: self.name.clone(),
             script: self.script.file.name.clone(),
+            engine: self.engine.name().to_owned(),
             implicit: self.implicit,
             kept: false,
             status,

@@ -2,6 +2,7 @@
 
 mod approvals;
 mod check;
+pub mod engines;
 mod run;
 pub mod signals;
 

@@ -7,7 +7,6 @@ use tokio_util::sync::CancellationToken;
 use super::compile_all;
 use super::signals::stop_run_on_signals;
 use crate::cli::{CiConfig, CommonConfig};
-use crate::engine::Client;
 use crate::error::{render_error, Exit};
 use crate::host::new_engine;
 use crate::report;
@@ -20,23 +19,23 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig, ci: &CiConfig) -> Exi
     let Some(compiled) = compile_all(&rhai, scripts) else {
         return Exit::Usage;
     };
-    let engine = match common.endpoint() {
-        Ok(endpoint) => Arc::new(Client::connect(endpoint)),
-        Err(err) => {
-            render_error(&err, None);
-            return Exit::Engine;
-        }
+    let engines = match super::engines::connect(common) {
+        Ok(engines) => Arc::new(engines),
+        Err(exit) => return exit,
     };
     let Some(rt) = super::runtime() else {
         return Exit::Engine;
     };
+    if let Err(exit) = super::engines::check(&rt, &engines) {
+        return exit;
+    }
     let cancel = CancellationToken::new();
     let interruption = Arc::new(Interruption::default());
     let stopping = stop_run_on_signals(
         &rt,
         cancel.clone(),
         Arc::clone(&interruption),
-        Arc::clone(&engine),
+        Arc::clone(&engines),
     );
     if let Err(err) = stopping {
         eprintln!("shakedown: cannot listen for Ctrl-C, SIGTERM and SIGHUP: {err}");
@@ -52,7 +51,7 @@ pub fn execute(scripts: &[PathBuf], common: &CommonConfig, ci: &CiConfig) -> Exi
     let options = common.run_options();
     let env = Environment {
         rhai,
-        engine,
+        engines: Arc::clone(&engines),
         rt: rt.handle().clone(),
         sink,
         cancel,

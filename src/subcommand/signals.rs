@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::Client;
+use crate::engine::Engines;
 use crate::runner::{Interruption, StopSignal};
 
 /// The three signals, listened to from the moment this is made.
@@ -58,7 +58,7 @@ pub fn stop_run_on_signals(
     rt: &tokio::runtime::Runtime,
     cancel: CancellationToken,
     interruption: Arc<Interruption>,
-    engine: Arc<Client>,
+    engines: Arc<Engines>,
 ) -> io::Result<()> {
     let mut signals = {
         let _inside = rt.enter();
@@ -68,7 +68,7 @@ pub fn stop_run_on_signals(
         let first = signals.next().await;
         interruption.fire(first);
         cancel.cancel();
-        engine.hurry_cleanup();
+        engines.hurry_cleanup();
         eprintln!("{}", stopping_message(first));
         let second = signals.next().await;
         std::process::exit(i32::from(second.exit() as u8));

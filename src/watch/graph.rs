@@ -340,6 +340,7 @@ mod tests {
             task: id,
             name: name.into(),
             script: "demo.rhai".into(),
+            engine: "default".into(),
             implicit: false,
             needs: needs.iter().map(|s| (*s).to_owned()).collect(),
         });
@@ -350,6 +351,7 @@ mod tests {
             id,
             name: name.into(),
             script: "demo.rhai".into(),
+            engine: "default".into(),
             implicit: false,
             kept,
             status: Status::Passed,

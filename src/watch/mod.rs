@@ -18,7 +18,6 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::CommonConfig;
-use crate::engine::Client;
 use crate::error::{render_error, Exit};
 use crate::host::{compile, new_engine};
 use crate::report;
@@ -221,12 +220,9 @@ impl Session<'_> {
             .iter()
             .filter_map(|(_, name)| self.compiled.get(name).cloned())
             .collect();
-        let engine = match self.common.endpoint() {
-            Ok(endpoint) => Arc::new(Client::connect(endpoint)),
-            Err(err) => {
-                render_error(&err, None);
-                return None;
-            }
+        let engines = match crate::subcommand::engines::connect(self.common) {
+            Ok(engines) => Arc::new(engines),
+            Err(_) => return None,
         };
         let mut reporter = report::for_watch(self.common.format, self.options.clear);
         let graph = Arc::clone(&self.graph);
@@ -250,7 +246,7 @@ impl Session<'_> {
         };
         let env = Environment {
             rhai: Arc::clone(&self.rhai),
-            engine,
+            engines,
             rt: self.rt.handle().clone(),
             sink,
             cancel: cancel.clone(),

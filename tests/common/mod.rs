@@ -2,6 +2,7 @@
 //! engine, from the repository root, without colour, at a fixed width.
 #![allow(dead_code)]
 
+pub mod extra_engine;
 pub mod registry;
 pub mod remote;
 
