@@ -237,3 +237,62 @@ fn an_engine_named_by_a_docker_context_runs_the_tasks_that_choose_it() {
         .expect("docker runs");
     assert!(!here.status.success());
 }
+
+#[test]
+fn the_gpu_image_task_runs_on_the_tls_engine_through_a_context() {
+    base_image();
+    // The TLS engine tests/setup-remote-engines.sh runs on 127.0.0.1:2376,
+    // named by a context the docker CLI creates with its certificates.
+    let certs = common::remote::client_certs();
+    let config = tempfile::tempdir().expect("a temp dir");
+    let created = Command::new("docker")
+        .env("DOCKER_CONFIG", config.path())
+        .args([
+            "context",
+            "create",
+            "gpu-tls",
+            "--docker",
+            &format!(
+                "host=tcp://127.0.0.1:2376,ca={},cert={},key={}",
+                certs.join("ca.pem").display(),
+                certs.join("cert.pem").display(),
+                certs.join("key.pem").display()
+            ),
+        ])
+        .output()
+        .expect("docker runs");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let out = common::command(&[
+        "run",
+        "scripts/demo-two-engines.rhai",
+        "--engine",
+        "gpu=context:gpu-tls",
+        "--approve",
+        "--format",
+        "json",
+    ])
+    .env("DOCKER_CONFIG", config.path())
+    .output()
+    .expect("shakedown runs");
+    let ran = common::Ran::from(out);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let json = ran.json();
+    assert_eq!(task(&json, "CPU image")["engine"], "default");
+    assert_eq!(task(&json, "GPU image")["engine"], "gpu");
+    assert_eq!(task(&json, "GPU image")["status"], "passed");
+    assert_eq!(json["failed"], 0);
+    let run_id = json["run_id"].as_str().expect("a run id");
+    assert_eq!(containers_of(run_id), Vec::<String>::new());
+    let filter = format!("label=io.shakedown.run={run_id}");
+    let left = Command::new("docker")
+        .env("DOCKER_CONFIG", config.path())
+        .args(["--context", "gpu-tls", "ps", "-aq", "--filter", &filter])
+        .output()
+        .expect("docker runs");
+    assert!(left.status.success());
+    assert_eq!(String::from_utf8_lossy(&left.stdout).trim(), "");
+}
