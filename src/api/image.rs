@@ -8,22 +8,20 @@ use rhai::plugin::*;
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
 use super::ApiModule;
-use crate::engine::{BuildError, BuildEvent, BuildFailure, BuildRequest, ImageDetails};
+use crate::engine::{BuildError, BuildEvent, BuildFailure, BuildRequest, ImageDetails, Needs};
 use crate::error::{FileSpan, Thrown, ThrownKind};
 use crate::host::base_pull;
-use crate::host::convert::{
-    ctx, known_keys, opt_bool, opt_string, opt_string_map, strings, until_cancelled, RhaiResult,
-};
+use crate::host::build_options;
+use crate::host::convert::{ctx, strings, until_cancelled, RhaiResult};
 use crate::host::engine_errors::thrown;
 use crate::host::image::{BuiltFrom, Image};
 use crate::host::image_origin::Origins;
 use crate::host::limits;
-use crate::host::paths::Confinement;
 use crate::host::provenance;
 use crate::host::size_evidence;
 use crate::host::text_file::TextFile;
 use crate::host::{image_copy, owner};
-use crate::runner::Event;
+use crate::runner::{BuildNote, Event, NoteLevel};
 use crate::static_read::build_context::ContextError;
 use crate::static_read::dockerfile::Dockerfile;
 use crate::static_read::dockerignore::PatternError;
@@ -39,8 +37,6 @@ as Docker does. Nothing is ever pulled: \
 `image()` names an image the engine already has.",
     register,
 };
-
-const BUILD_OPTIONS: &[&str] = &["dockerfile", "context", "tag", "target", "args", "no_cache"];
 
 fn register(engine: &mut Engine) {
     engine.register_type_with_name::<Image>("Image");
@@ -64,8 +60,15 @@ mod script {
     }
 
     /// Builds with options: `dockerfile` (required), `context` (default "."), `tag`, `target`
-    /// (a stage name), `args` (a map of build args), `no_cache` (bool).
+    /// (a stage name), `args` (a map of build args; one no `ARG` declares is a warning in the
+    /// report), `no_cache` (bool), `labels` (a map), `pull` (bool: look for a newer base),
+    /// `platform` (like "linux/amd64"), `network` for the RUN steps ("default", "none", or
+    /// "host" with `--allow-network host`), `secrets` (a map of secret ids to files, for
+    /// `RUN --mount=type=secret,id=…`; the content never reaches the image, its history or
+    /// the report), `builder` ("auto": BuildKit when the engine has it, else the classic
+    /// builder with a note in the report; "buildkit"; "classic"; default: `--builder`).
     /// `build(#{ dockerfile: "docker/Dockerfile.gpu", tag: "demo:gpu", args: #{ VERSION: "1.0" } })`
+    /// `build(#{ dockerfile: "Dockerfile", secrets: #{ hf_token: "secrets/hf_token" } })`
     #[rhai_fn(name = "build", return_raw)]
     pub fn build_options(call: NativeCallContext, options: Map) -> RhaiResult<Image> {
         build(&call, &options)
@@ -135,37 +138,25 @@ mod script {
 fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
     let ctx = ctx(call)?;
     let at = |t: Thrown| t.at(call.call_position());
-    known_keys(options, BUILD_OPTIONS, "build()").map_err(at)?;
-    let dockerfile = opt_string(options, "dockerfile", "build()")
-        .map_err(at)?
-        .ok_or_else(|| {
-            at(Thrown::usage(
-                "build() needs a `dockerfile`",
-                "e.g. build(#{ dockerfile: \"docker/Dockerfile.cpu\" }) or build(\"docker/Dockerfile.cpu\")",
-            ))
-        })?;
-    let context = opt_string(options, "context", "build()")
-        .map_err(at)?
-        .unwrap_or_else(|| ".".into());
-    confine_build(&context, &dockerfile).map_err(at)?;
-    let request = BuildRequest {
-        context: PathBuf::from(&context),
-        dockerfile: PathBuf::from(&dockerfile),
-        tag: opt_string(options, "tag", "build()")
-            .map_err(at)?
-            .filter(|t| !t.is_empty()),
-        target: opt_string(options, "target", "build()")
-            .map_err(at)?
-            .filter(|t| !t.is_empty()),
-        args: opt_string_map(options, "args", "build()").map_err(at)?,
-        no_cache: opt_bool(options, "no_cache", "build()")
-            .map_err(at)?
-            .unwrap_or(false),
-    };
+    let request = build_options::request(options, &ctx.run.options.allow_networks).map_err(at)?;
+    let dockerfile = request.dockerfile.display().to_string();
     let label = request.tag.clone().unwrap_or_else(|| dockerfile.clone());
     let started = Instant::now();
     let task = ctx.task.id;
     let run = Arc::clone(&ctx.run);
+    let task_ctx = Arc::clone(&ctx.task);
+    let note = |level: NoteLevel, message: String| {
+        let note = BuildNote {
+            level,
+            image: label.clone(),
+            message,
+        };
+        task_ctx.build_note(note.clone());
+        run.emit(&Event::BuildNote { task, note });
+    };
+    for arg in build_options::undeclared_args(&request) {
+        note(NoteLevel::Warning, arg);
+    }
     let on_event = |event: BuildEvent| match event {
         BuildEvent::Step {
             step,
@@ -183,6 +174,7 @@ fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
             image: label.clone(),
             line,
         }),
+        BuildEvent::Note(message) => note(NoteLevel::Note, message),
     };
     ctx.run.emit(&Event::BuildRead {
         task,
@@ -212,23 +204,6 @@ fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
         engine: ctx.engine().name().into(),
         details: Arc::new(OnceLock::new()),
     })
-}
-
-/// A build sends its context and its Dockerfile to the engine, where
-/// `COPY` and `img.file()` can read them: both must lie where the script
-/// may read (the context's `.dockerignore`, which a bad pattern would
-/// quote, too).
-fn confine_build(context: &str, dockerfile: &str) -> Result<(), Thrown> {
-    let confinement = Confinement::of_run();
-    confinement.check(context, "the build context")?;
-    confinement.check(dockerfile, "the Dockerfile")?;
-    let ignore = Path::new(context).join(".dockerignore");
-    confinement.check_path(
-        &ignore,
-        &ignore.display().to_string(),
-        "the build context's",
-    )?;
-    Ok(())
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -277,6 +252,42 @@ fn build_error(request: &BuildRequest, err: BuildError) -> Thrown {
             }
         }),
         BuildError::Failed(failure) => build_failure(request, &failure),
+        BuildError::TooNew(too_new) => {
+            let dockerfile = request.dockerfile.display().to_string();
+            let mut thrown = Thrown::usage(
+                format!(
+                    "{dockerfile} line {} uses {}, which {} cannot read: they need {}",
+                    too_new.line, too_new.feature, too_new.builder, too_new.needs
+                ),
+                if too_new.needs == Needs::BuildKit {
+                    "build with BuildKit (builder: \"buildkit\" or --builder buildkit), or write the step without it".to_owned()
+                } else {
+                    format!(
+                        "rewrite the instruction without {} (e.g. one RUN with commands joined by &&), or build on an engine with {}",
+                        too_new.feature, too_new.needs
+                    )
+                },
+            )
+            .with_code("shakedown::build::too_new");
+            if let Ok(text) = input_file::read_text(&request.dockerfile, limits::MAX_READ_BYTES) {
+                thrown = thrown.span(FileSpan {
+                    name: dockerfile,
+                    text: text.into(),
+                    offset: too_new.span.start,
+                    len: too_new.span.len(),
+                    label: format!("{} need {}", too_new.feature, too_new.needs),
+                });
+            }
+            thrown
+        }
+        BuildError::Unsupported { what, option } => Thrown::usage(
+            what,
+            match option {
+                "secrets" => "secrets need BuildKit: use an engine that has it (Docker 18.09 or later on Linux), reached over its unix socket or tcp://",
+                _ => "leave `builder` (and --builder) at \"auto\" to fall back to the classic builder, or use \"classic\"",
+            },
+        )
+        .with_code("shakedown::build::unsupported"),
     }
 }
 
@@ -289,14 +300,18 @@ fn build_failure(request: &BuildRequest, failure: &BuildFailure) -> Thrown {
         let from = failure
             .step
             .and_then(|n| parsed.step(n))
-            .filter(|i| i.kind == "FROM");
+            .filter(|i| i.kind == "FROM")
+            .or_else(|| {
+                let image = failure.base_image.as_deref()?;
+                base_pull::from_naming(&parsed, image, &request.args)
+            });
         if let (Some(from), Some(answer)) = (from, base_pull::Answer::of(&failure.message)) {
             return base_pull::failure(
                 &parsed,
                 &dockerfile.display().to_string(),
                 from,
                 answer,
-                &failure.message,
+                unwrapped(&failure.message),
                 &request.args,
             );
         }
@@ -353,21 +368,49 @@ fn build_failure(request: &BuildRequest, failure: &BuildFailure) -> Thrown {
     thrown
 }
 
-/// "The command '/bin/sh -c …' returned a non-zero code: 1" → "the command
-/// exited with code 1" (the instruction is labelled in the Dockerfile).
+/// "The command '/bin/sh -c …' returned a non-zero code: 1" (classic) or
+/// "executor failed running [/bin/sh -c …]: exit code: 1" (BuildKit) →
+/// "its command exited with code 1" (the instruction is labelled in the
+/// Dockerfile). BuildKit's chain of wrappers ("failed to solve with
+/// frontend dockerfile.v0: failed to create LLB definition: …") is left
+/// out: it names BuildKit's internals, not the user's mistake.
 fn condense(message: &str) -> String {
-    match message.rsplit_once("returned a non-zero code: ") {
-        Some((head, code)) if head.starts_with("The command ") => {
-            format!("its command exited with code {}", code.trim())
+    if let Some(code) = exit_code(message) {
+        return format!("its command exited with code {code}");
+    }
+    unwrapped(message).to_owned()
+}
+
+/// The message without BuildKit's wrappers.
+fn unwrapped(message: &str) -> &str {
+    let mut rest = message.trim();
+    loop {
+        let before = rest;
+        for wrapper in [
+            "failed to solve with frontend dockerfile.v0: ",
+            "failed to solve: ",
+            "failed to create LLB definition: ",
+            "rpc error: code = Unknown desc = ",
+        ] {
+            if let Some(inner) = rest.strip_prefix(wrapper) {
+                rest = inner;
+            }
         }
-        _ => message.to_owned(),
+        if rest == before {
+            return rest;
+        }
     }
 }
 
+/// The exit code of a failed RUN, from either builder's message.
 fn exit_code(message: &str) -> Option<&str> {
-    message
+    let (head, code) = message
         .rsplit_once("returned a non-zero code: ")
-        .map(|(_, code)| code.trim())
+        .or_else(|| message.rsplit_once("]: exit code: "))
+        .or_else(|| message.rsplit_once("did not complete successfully: exit code: "))?;
+    let code = code.trim();
+    (!head.is_empty() && !code.is_empty() && code.chars().all(|c| c.is_ascii_digit()))
+        .then_some(code)
 }
 
 /// "Dockerfile parse error line 7: unknown instruction: FOO" → 7
@@ -542,6 +585,22 @@ fn to_map(d: &ImageDetails, origins: Option<&Origins>) -> Map {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_builders_failed_commands_read_alike() {
+        assert_eq!(
+            condense("The command '/bin/sh -c false' returned a non-zero code: 1"),
+            "its command exited with code 1"
+        );
+        assert_eq!(
+            condense("executor failed running [/bin/sh -c false]: exit code: 1"),
+            "its command exited with code 1"
+        );
+        assert_eq!(
+            condense("failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line 3: unknown instruction: FOO"),
+            "dockerfile parse error line 3: unknown instruction: FOO"
+        );
+    }
 
     #[test]
     fn a_parse_error_line_is_found_in_the_message() {

@@ -172,6 +172,21 @@ pub struct CommonArgs {
     /// them); `default` means DOCKER_HOST or the local socket.
     #[arg(short = 'c', long, value_name = "NAME", conflicts_with = "host")]
     pub context: Option<String>,
+
+    /// The builder of `build()` calls that name none: `auto` (BuildKit when
+    /// the engine supports it, else the classic builder, with a note in the
+    /// report), `buildkit`, `classic`.
+    #[arg(long, value_enum, value_name = "BUILDER", default_value_t = BuilderChoice::Auto)]
+    pub builder: BuilderChoice,
+}
+
+/// `--builder`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BuilderChoice {
+    Auto,
+    #[value(name = "buildkit")]
+    BuildKit,
+    Classic,
 }
 
 /// Options for runs in CI: reports to files, annotations, partitions.

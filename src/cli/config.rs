@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::args::{
-    Annotations, ApprovalsCommand, Arguments, CiArgs, ColorChoice, Command, CommonArgs, Format,
+    Annotations, ApprovalsCommand, Arguments, BuilderChoice, CiArgs, ColorChoice, Command,
+    CommonArgs, Format,
 };
 use crate::error::ConfigError;
 use crate::runner::{Partition, Pattern, RunOptions, Selection};
@@ -72,6 +73,8 @@ pub struct CommonConfig {
     pub context: Option<String>,
     pub allow_paths: Vec<PathBuf>,
     pub allow_networks: Vec<String>,
+    /// `--builder`.
+    pub builder: crate::engine::Builder,
 }
 
 /// What `run` writes for CI besides its output.
@@ -166,6 +169,7 @@ impl Config {
                         host: None,
                         engines: Vec::new(),
                         context: None,
+                        builder: BuilderChoice::Auto,
                     },
                     &command_line,
                 )?;
@@ -219,6 +223,11 @@ impl CommonConfig {
             context: args.context.filter(|c| !c.is_empty()),
             allow_paths: args.allow_paths,
             allow_networks: args.allow_networks,
+            builder: match args.builder {
+                BuilderChoice::Auto => crate::engine::Builder::Auto,
+                BuilderChoice::BuildKit => crate::engine::Builder::BuildKit,
+                BuilderChoice::Classic => crate::engine::Builder::Classic,
+            },
         })
     }
 

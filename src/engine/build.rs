@@ -1,15 +1,29 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 
+use bollard::models::BuildInfoAux;
 use bollard::query_parameters::BuildImageOptions;
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
+use super::build_features::{self, TooNew};
+use super::buildkit::{self, Support};
 use super::{Client, OpError};
 use crate::static_read::build_context::{BuildContext, ContextError};
+use crate::static_read::dockerfile::Dockerfile;
 
 /// How many lines of build output a failure keeps.
-const TAIL_LINES: usize = 12;
+pub(crate) const TAIL_LINES: usize = 12;
+
+/// Which builder the engine builds with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Builder {
+    /// BuildKit when the engine supports it, else the classic builder.
+    #[default]
+    Auto,
+    Classic,
+    BuildKit,
+}
 
 /// `build(#{ … })` as the engine needs it.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +34,23 @@ pub struct BuildRequest {
     pub target: Option<String>,
     pub args: Vec<(String, String)>,
     pub no_cache: bool,
+    /// `None`: the run's choice (`--builder`).
+    pub builder: Option<Builder>,
+    /// Secret ids and the files holding them (BuildKit only).
+    pub secrets: Vec<(String, PathBuf)>,
+    pub platform: Option<String>,
+    /// The network of `RUN` steps: `none`, `default`, `host`.
+    pub network: Option<String>,
+    pub pull: bool,
+    pub labels: Vec<(String, String)>,
+}
+
+/// What builds need to know of the engine: whether it builds with
+/// BuildKit, and its version (for the features its frontend reads).
+#[derive(Debug, Clone)]
+pub struct EngineFacts {
+    buildkit: Support,
+    version: String,
 }
 
 /// What a build reports while it runs.
@@ -32,6 +63,9 @@ pub enum BuildEvent {
         instruction: String,
     },
     Output(String),
+    /// Something the report should say about the build (which builder ran
+    /// when the one asked for could not).
+    Note(String),
 }
 
 /// The engine ran the build and it failed.
@@ -44,6 +78,8 @@ pub struct BuildFailure {
     pub instruction: Option<String>,
     /// The last lines of output.
     pub tail: Vec<String>,
+    /// The base image BuildKit could not load (it fails before any step).
+    pub base_image: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,11 +90,22 @@ pub enum BuildError {
     Failed(BuildFailure),
     #[error(transparent)]
     Op(#[from] OpError),
+    /// The Dockerfile uses a feature the builder cannot read.
+    #[error("{} uses {}, which {} cannot read", .0.line, .0.feature, .0.builder)]
+    TooNew(TooNew),
+    /// The build asks for something its builder cannot do.
+    #[error("{what}")]
+    Unsupported {
+        what: String,
+        /// The option of `build()` that asked for it.
+        option: &'static str,
+    },
 }
 
 impl Client {
-    /// Streams the context to the engine and follows the build; returns the
-    /// image id. Cancelling drops the request, which aborts the build.
+    /// Streams the context to the engine and follows the build, with the
+    /// builder the request or the run chose; returns the image id.
+    /// Cancelling drops the request, which aborts the build.
     pub async fn build(
         &self,
         request: &BuildRequest,
@@ -69,6 +116,76 @@ impl Client {
             ready = self.ready() => ready.map_err(OpError::from)?,
             () = cancel.cancelled() => return Err(OpError::Cancelled.into()),
         };
+        let version = ready.client_version();
+        let api = (version.major_version, version.minor_version);
+        // A TLS engine is dialled by bollard only.
+        let endpoint = self.endpoint();
+        let dial = if endpoint.tls.is_some() {
+            None
+        } else {
+            buildkit::Dial::of(&endpoint.url)
+        };
+        let chosen = request.builder.unwrap_or(self.builder);
+        let facts = self
+            .build_facts
+            .get_or_init(|| async {
+                EngineFacts {
+                    buildkit: buildkit::support(dial.as_ref(), api).await,
+                    version: ready
+                        .version()
+                        .await
+                        .ok()
+                        .and_then(|v| v.version)
+                        .unwrap_or_else(|| "unknown".into()),
+                }
+            })
+            .await;
+        let buildkit = match (chosen, &facts.buildkit) {
+            (Builder::Classic, _) => false,
+            (_, Support::Yes) => true,
+            (Builder::Auto, Support::No(why)) if request.secrets.is_empty() => {
+                on_event(BuildEvent::Note(format!(
+                    "built with the classic builder: {why}"
+                )));
+                false
+            }
+            (_, Support::No(why)) => {
+                return Err(BuildError::Unsupported {
+                    what: format!("this engine cannot build with BuildKit: {why}"),
+                    option: if request.secrets.is_empty() {
+                        "builder"
+                    } else {
+                        "secrets"
+                    },
+                })
+            }
+        };
+        if !buildkit && !request.secrets.is_empty() {
+            return Err(BuildError::Unsupported {
+                what: "the classic builder cannot mount secrets; they need BuildKit".into(),
+                option: "secrets",
+            });
+        }
+        if let Ok(file) = Dockerfile::read(&request.dockerfile) {
+            if let Some(too_new) = build_features::first_too_new(&file, buildkit, &facts.version) {
+                return Err(BuildError::TooNew(too_new));
+            }
+        }
+        match (buildkit, dial) {
+            (true, Some(dial)) => {
+                buildkit::build(&dial, api, endpoint, request, &mut on_event, cancel).await
+            }
+            _ => self.build_classic(ready, request, on_event, cancel).await,
+        }
+    }
+
+    async fn build_classic(
+        &self,
+        ready: &bollard::Docker,
+        request: &BuildRequest,
+        mut on_event: impl FnMut(BuildEvent),
+        cancel: &CancellationToken,
+    ) -> Result<String, BuildError> {
         // The engine answers once it has read the whole context.
         let docker = ready.clone().with_timeout(super::deadline::BUILD_ANSWER);
         let context = BuildContext::new(&request.context, &request.dockerfile)?;
@@ -81,6 +198,11 @@ impl Client {
             forcerm: true,
             buildargs: (!request.args.is_empty())
                 .then(|| request.args.iter().cloned().collect::<HashMap<_, _>>()),
+            labels: (!request.labels.is_empty())
+                .then(|| request.labels.iter().cloned().collect::<HashMap<_, _>>()),
+            pull: request.pull.then(|| "1".to_owned()),
+            networkmode: request.network.clone(),
+            platform: request.platform.clone().unwrap_or_default(),
             ..Default::default()
         };
         let chunks = futures_util::stream::unfold(context.stream(), |mut rx| async move {
@@ -102,8 +224,10 @@ impl Client {
                             on_event(event);
                         }
                     }
-                    if let Some(id) = info.aux.and_then(|aux| aux.id) {
-                        follower.id = Some(id);
+                    if let Some(BuildInfoAux::Default(image)) = info.aux {
+                        if let Some(id) = image.id {
+                            follower.id = Some(id);
+                        }
                     }
                     if let Some(detail) = info.error_detail {
                         return Err(follower.failure(detail.message.unwrap_or_default()));
@@ -178,6 +302,7 @@ impl Follower {
             step: self.step.as_ref().map(|(n, _)| *n),
             instruction: self.step.as_ref().map(|(_, i)| i.clone()),
             tail: self.tail.iter().cloned().collect(),
+            base_image: None,
         })
     }
 }
@@ -193,7 +318,7 @@ fn is_builder_chatter(line: &str) -> bool {
 }
 
 /// Removes ANSI escape sequences (the engine colours a step's stderr).
-fn strip_ansi(line: &str) -> String {
+pub(crate) fn strip_ansi(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {

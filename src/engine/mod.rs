@@ -3,6 +3,8 @@
 
 mod archive;
 mod build;
+mod build_features;
+mod buildkit;
 mod cleanup;
 mod container;
 pub mod deadline;
@@ -18,7 +20,8 @@ mod transfer;
 mod transport;
 
 pub use archive::{EntryKind, PathEntry};
-pub use build::{BuildError, BuildEvent, BuildFailure, BuildRequest};
+pub use build::{BuildError, BuildEvent, BuildFailure, BuildRequest, Builder};
+pub use build_features::{Needs, TooNew};
 pub use cleanup::LeftBehind;
 pub use container::{Gpus, RunOutput, RunSpec};
 pub use endpoint::Endpoint;
@@ -58,6 +61,10 @@ pub struct Client {
     identity: identity::Identity,
     /// The containers this run created, until they are removed.
     reaper: Arc<cleanup::Reaper>,
+    /// The builder `build()` uses unless a build names one (`--builder`).
+    builder: build::Builder,
+    /// What builds need to know of the engine, asked once per run.
+    build_facts: OnceCell<build::EngineFacts>,
 }
 
 /// The engine's own account of itself (`docker version`, `docker info`).
@@ -99,6 +106,7 @@ impl Client {
             self.run_id.clone(),
             self.identity.clone(),
         )
+        .with_builder(self.builder)
     }
 
     fn new(name: String, endpoint: Endpoint, run_id: String, identity: identity::Identity) -> Self {
@@ -113,12 +121,21 @@ impl Client {
             run_id,
             identity,
             reaper: Arc::default(),
+            builder: build::Builder::default(),
+            build_facts: OnceCell::new(),
         }
     }
 
     /// `default`, or the name `--engine` gave it.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The builder of builds that name none (`--builder`).
+    #[must_use]
+    pub fn with_builder(mut self, builder: build::Builder) -> Self {
+        self.builder = builder;
+        self
     }
 
     pub fn endpoint(&self) -> &Endpoint {

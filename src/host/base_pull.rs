@@ -48,6 +48,8 @@ impl Answer {
             "not found: manifest",
             "repository does not exist",
         ]) || (m.contains("manifest for") && m.contains("not found"))
+            // BuildKit: "127.0.0.1:5000/x:1: not found".
+            || m.trim_end().ends_with(": not found")
         {
             Some(Self::Unknown)
         } else if any(&[
@@ -182,6 +184,37 @@ fn expand(
 }
 
 /// The registry part of an image reference (`docker.io` when it has none).
+/// The `FROM` whose image (its build args expanded) is `image`, as
+/// BuildKit names an image it could not load (`docker.io/library/x:latest`
+/// for `x`).
+pub fn from_naming<'a>(
+    dockerfile: &'a Dockerfile,
+    image: &str,
+    args: &[(String, String)],
+) -> Option<&'a Instruction> {
+    let normal = |reference: &str| {
+        let reference = reference
+            .strip_prefix("docker.io/library/")
+            .or_else(|| reference.strip_prefix("docker.io/"))
+            .unwrap_or(reference);
+        let last = reference.rsplit('/').next().unwrap_or(reference);
+        if last.contains([':', '@']) {
+            reference.to_owned()
+        } else {
+            format!("{reference}:latest")
+        }
+    };
+    let wanted = normal(image);
+    dockerfile
+        .instructions
+        .iter()
+        .filter(|i| i.kind == "FROM")
+        .find(|i| {
+            let written = i.args.split_whitespace().next().unwrap_or_default();
+            normal(&expand(dockerfile, written, args).0) == wanted
+        })
+}
+
 fn registry(reference: &str) -> &str {
     match reference.split_once('/') {
         Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,

@@ -31,13 +31,20 @@ pub fn call_site(call: &NativeCallContext) -> (usize, usize) {
 
 /// Rejects option keys a primitive does not know, naming the ones it does.
 pub fn known_keys(options: &Map, allowed: &[&str], what: &str) -> Result<(), Thrown> {
-    if let Some(key) = options.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(Thrown::usage(
-            format!("{what} has no option `{key}`"),
-            format!("its options are: {}", allowed.join(", ")),
-        ));
-    }
-    Ok(())
+    let unknown: Vec<String> = options
+        .keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .map(|k| format!("`{k}`"))
+        .collect();
+    let message = match unknown.as_slice() {
+        [] => return Ok(()),
+        [one] => format!("{what} has no option {one}"),
+        many => format!("{what} has no options {}", many.join(", ")),
+    };
+    Err(Thrown::usage(
+        message,
+        format!("its options are: {}", allowed.join(", ")),
+    ))
 }
 
 fn wrong(key: &str, what: &str, expected: &str, value: &Dynamic) -> Thrown {

@@ -119,7 +119,8 @@ impl Origins {
 
     /// Pairs the image's layers (oldest first) with the instructions that
     /// made them: each instruction of the chain made one history entry, the
-    /// last ones.
+    /// last ones (both builders record one for every instruction, `ARG`
+    /// included).
     pub fn layers<'a>(&'a self, layers: &'a [(i64, String)]) -> Vec<Layer<'a>> {
         let instructions = self.instructions();
         let first_own = layers.len().saturating_sub(instructions.len());
@@ -215,10 +216,29 @@ fn short(text: &str) -> String {
 }
 
 /// A history entry's command on one line, shortened: the `/bin/sh -c` and
-/// `#(nop)` the classic builder records are left out.
+/// `#(nop)` the classic builder records, and the `# buildkit` BuildKit
+/// appends, are left out.
 pub fn history_command(created_by: &str) -> String {
-    let text = created_by
-        .trim()
+    let mut text = created_by.trim().trim_end_matches("# buildkit").trim_end();
+    // BuildKit: `RUN |2 A=1 B=2 /bin/sh -c cmd` (the build args it used).
+    if let Some(run) = text.strip_prefix("RUN ") {
+        text = run;
+        if let Some(count) = run
+            .strip_prefix('|')
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            let mut rest = run;
+            for _ in 0..=count {
+                rest = rest
+                    .trim_start()
+                    .split_once(char::is_whitespace)
+                    .map_or("", |(_, r)| r);
+            }
+            text = rest.trim_start();
+        }
+    }
+    let text = text
         .trim_start_matches("/bin/sh -c ")
         .trim_start_matches("#(nop) ");
     short(&text.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -245,6 +265,24 @@ mod tests {
     }
 
     const FILE: &str = "ARG BASE=x\nFROM ${BASE} AS first\nRUN make\nFROM first AS second\nLABEL a=1 b=2\nENV K=v\nUSER app\n";
+
+    #[test]
+    fn both_builders_history_reads_as_the_command() {
+        assert_eq!(history_command("/bin/sh -c #(nop)  ENV A=1"), "ENV A=1");
+        assert_eq!(history_command("/bin/sh -c echo hi"), "echo hi");
+        assert_eq!(
+            history_command("RUN /bin/sh -c echo hi # buildkit"),
+            "echo hi"
+        );
+        assert_eq!(
+            history_command("RUN |2 A=1 B=2 /bin/sh -c echo hi # buildkit"),
+            "echo hi"
+        );
+        assert_eq!(
+            history_command("COPY busybox /bin/busybox # buildkit"),
+            "COPY busybox /bin/busybox"
+        );
+    }
 
     #[test]
     fn settings_point_at_their_instruction() {

@@ -3,6 +3,7 @@
 //! a [`Script`].
 
 pub(crate) mod base_pull;
+pub(crate) mod build_options;
 pub(crate) mod closure_reads;
 pub(crate) mod container;
 pub(crate) mod convert;

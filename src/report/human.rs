@@ -11,7 +11,7 @@ use super::review;
 use super::style::Style;
 use super::Reporter;
 use crate::error::{render_diagnostic, stderr_colour};
-use crate::runner::{CheckKind, CheckResult, Event, RunSummary, Status, TaskResult};
+use crate::runner::{CheckKind, CheckResult, Event, NoteLevel, RunSummary, Status, TaskResult};
 
 pub struct Human {
     out: Box<dyn Write + Send>,
@@ -403,6 +403,18 @@ impl Reporter for Human {
                     self.building.insert(*task, text);
                     self.redraw();
                 }
+            }
+            Event::BuildNote { note, .. } => {
+                let level = match note.level {
+                    NoteLevel::Note => "note",
+                    NoteLevel::Warning => "warning",
+                };
+                let text = format!(
+                    "  {level}: {}: {}",
+                    printable(&note.image),
+                    one_line(&note.message, 240)
+                );
+                self.note(&text);
             }
             Event::BuildFinished { task, .. } => {
                 self.building.remove(task);

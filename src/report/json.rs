@@ -191,6 +191,7 @@ mod tests {
                 value: RecordValue::Structured(serde_json::json!({"user_key": 1})),
                 display: "#{}".into(),
             }],
+            build_notes: Vec::new(),
         };
         RunSummary {
             schema: SCHEMA,

@@ -1,6 +1,6 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::outcome::{CheckResult, Record, RunSummary, TaskResult};
+use super::outcome::{BuildNote, CheckResult, Record, RunSummary, TaskResult};
 
 /// Everything a run tells the outside world. Reporters, the progress
 /// display and watch mode consume these and nothing else.
@@ -48,6 +48,12 @@ pub enum Event {
         task: usize,
         context: std::path::PathBuf,
         dockerfile: std::path::PathBuf,
+    },
+    /// Something the report says about a build: the builder the engine
+    /// fell back to, a build arg no `ARG` declares.
+    BuildNote {
+        task: usize,
+        note: BuildNote,
     },
     BuildFinished {
         task: usize,

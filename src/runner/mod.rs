@@ -24,8 +24,8 @@ pub use failure::{Failure, FailureKind, Location};
 pub use interruption::{Interruption, StopSignal};
 pub use latch::Latch;
 pub use outcome::{
-    unix_now, CheckKind, CheckResult, EngineSummary, PartitionSummary, Record, RecordValue,
-    RunSummary, Status, TaskResult, SCHEMA,
+    unix_now, BuildNote, CheckKind, CheckResult, EngineSummary, NoteLevel, PartitionSummary,
+    Record, RecordValue, RunSummary, Status, TaskResult, SCHEMA,
 };
 pub use run::{Run, StoppedBy};
 pub use script::Script;

@@ -129,6 +129,28 @@ pub struct TaskResult {
     pub error: Option<Arc<Failure>>,
     pub checks: Vec<CheckResult>,
     pub records: Vec<Record>,
+    /// What its builds said besides their steps: the builder the engine
+    /// fell back to, build args no `ARG` declares.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub build_notes: Vec<BuildNote>,
+}
+
+/// Something a build's report says besides its steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BuildNote {
+    pub level: NoteLevel,
+    /// The image's tag, else its Dockerfile.
+    pub image: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteLevel {
+    /// For information: which builder ran.
+    Note,
+    /// Probably a mistake: a build arg nothing declares.
+    Warning,
 }
 
 impl TaskResult {

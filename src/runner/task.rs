@@ -12,7 +12,7 @@ use super::context::{self, Ctx};
 use super::events::Event;
 use super::failure::{Failure, FailureKind, Subject};
 use super::latch::Latch;
-use super::outcome::{CheckKind, CheckResult, Record, Status, TaskResult};
+use super::outcome::{BuildNote, CheckKind, CheckResult, Record, Status, TaskResult};
 use super::panics::{self, Panic};
 use super::run::{Run, StoppedBy};
 use super::script::Script;
@@ -45,6 +45,8 @@ pub struct Task {
     needs: Mutex<Vec<Arc<Task>>>,
     /// Images it built or looked up: (name, id).
     images: Mutex<Vec<(String, String)>>,
+    /// What its builds said besides their steps.
+    build_notes: Mutex<Vec<BuildNote>>,
     /// The run stopped it in the middle of its body.
     cut_short: AtomicBool,
     pub done: Latch<Status>,
@@ -139,6 +141,7 @@ impl Task {
             cleanups: Mutex::new(Vec::new()),
             needs: Mutex::new(Vec::new()),
             images: Mutex::new(Vec::new()),
+            build_notes: Mutex::new(Vec::new()),
             cut_short: AtomicBool::new(false),
             done: Latch::new(),
             result: Latch::new(),
@@ -178,6 +181,14 @@ impl Task {
         let entry = (name.to_owned(), id.to_owned());
         if !images.contains(&entry) {
             images.push(entry);
+        }
+    }
+
+    /// A note about one of its builds, for the report.
+    pub fn build_note(&self, note: BuildNote) {
+        let mut notes = lock(&self.build_notes);
+        if !notes.contains(&note) {
+            notes.push(note);
         }
     }
 
@@ -343,6 +354,7 @@ impl Task {
                 .filter_map(|slot| slot.result.get())
                 .collect(),
             records: self.records(),
+            build_notes: lock(&self.build_notes).clone(),
         }
     }
 
@@ -419,6 +431,7 @@ impl Task {
             error,
             checks,
             records: self.records(),
+            build_notes: lock(&self.build_notes).clone(),
         };
         // Stop the run before anyone waiting on this task sees it failed.
         if status == Status::Failed && run.options.fail_fast {

@@ -26,9 +26,10 @@ pub fn connect(common: &CommonConfig) -> Result<Engines, Exit> {
         })
         .collect();
     match default {
-        Ok(default) if errors.is_empty() => {
-            Ok(Engines::new(Arc::new(Client::connect(default)), named))
-        }
+        Ok(default) if errors.is_empty() => Ok(Engines::new(
+            Arc::new(Client::connect(default).with_builder(common.builder)),
+            named,
+        )),
         _ => {
             for err in &errors {
                 render_error(err, None);

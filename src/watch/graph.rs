@@ -360,6 +360,7 @@ mod tests {
             error: None,
             checks: Vec::new(),
             records: Vec::new(),
+            build_notes: Vec::new(),
         }));
     }
 
