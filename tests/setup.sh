@@ -3,6 +3,8 @@
 # - a Docker Engine and the static busybox (docker/setup-engine.sh);
 # - the remote engines: a TLS dockerd on 127.0.0.1:2376 and sshd on
 #   127.0.0.1:2222 reaching the first engine (setup-remote-engines.sh);
+# - an image registry with basic auth on 127.0.0.1:5000 for the pull and
+#   push tests (remote/registry.sh);
 # - xmllint (Debian's libxml2-utils), which validates the JUnit reports;
 # - the Jenkins xUnit plugin's JUnit schema (junit-10.xsd), which the tests
 #   validate those reports against. It is not committed here: it is taken
@@ -23,6 +25,7 @@ as_root() {
 bash "$here/../docker/setup-engine.sh"
 bash "$here/engines/setup.sh"
 bash "$here/setup-remote-engines.sh"
+bash "$here/remote/registry.sh"
 
 if ! command -v xmllint >/dev/null 2>&1; then
   command -v apt-get >/dev/null 2>&1 || { say "no apt-get: install xmllint (libxml2-utils) by hand"; exit 1; }

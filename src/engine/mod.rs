@@ -15,6 +15,7 @@ mod identity;
 mod image;
 mod op_error;
 mod output;
+pub mod registry;
 mod service;
 mod transfer;
 mod transport;

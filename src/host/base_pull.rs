@@ -1,94 +1,21 @@
 //! A build that failed at a `FROM` because the engine could not pull the
 //! base image: the instruction is fine, so the diagnostic says what the
-//! registry answered and how to get the image into the engine.
-//!
-//! The classic builder reports a failed pull as text only (no code), so
-//! the registry's answer is read from the marks Docker's registry client
-//! and Go's network stack put in it: `dial tcp`, `no such host`,
-//! `connection refused`, `i/o timeout` (unreachable), `manifest unknown`,
-//! `not found` (no such image), `unauthorized`, `no basic auth credentials`
-//! (no access), and Docker Hub's `pull access denied … does not exist or
-//! may require 'docker login'` (either).
+//! registry answered (read from the engine's message: `Answer`) and how to
+//! get the image into the engine.
 
-use std::fmt;
-
+pub use crate::engine::registry::Answer;
+use crate::engine::registry::{Reference, DOCKER_HUB};
 use crate::error::{FileSpan, Thrown, ThrownKind};
 use crate::static_read::dockerfile::{Dockerfile, Instruction};
 
-/// What the registry answered, as far as the engine's message tells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
-    /// No answer: no network, no such host, nothing listening.
-    Unreachable,
-    /// It has no image of that name or tag.
-    Unknown,
-    /// It wants credentials the engine does not have.
-    Unauthorised,
-    /// Docker Hub's answer for both of the above.
-    UnknownOrUnauthorised,
-}
-
-impl Answer {
-    /// Reads the engine's message; `None` when it is not about a pull.
-    pub fn of(message: &str) -> Option<Self> {
-        let m = message.to_lowercase();
-        let any = |marks: &[&str]| marks.iter().any(|mark| m.contains(mark));
-        if any(&["pull access denied"]) {
-            Some(Self::UnknownOrUnauthorised)
-        } else if any(&[
-            "unauthorized",
-            "no basic auth credentials",
-            "authentication required",
-            "denied:",
-        ]) {
-            Some(Self::Unauthorised)
-        } else if any(&[
-            "manifest unknown",
-            "name unknown",
-            "not found: manifest",
-            "repository does not exist",
-        ]) || (m.contains("manifest for") && m.contains("not found"))
-            // BuildKit: "127.0.0.1:5000/x:1: not found".
-            || m.trim_end().ends_with(": not found")
-        {
-            Some(Self::Unknown)
-        } else if any(&[
-            "dial tcp",
-            "no such host",
-            "connection refused",
-            "i/o timeout",
-            "tls handshake timeout",
-            "network is unreachable",
-            "request canceled while waiting for connection",
-            "client.timeout exceeded",
-        ]) {
-            Some(Self::Unreachable)
-        } else {
-            None
+/// The diagnostic code of a base image the registry would not give.
+fn code(answer: Answer) -> &'static str {
+    match answer {
+        Answer::Unreachable => "shakedown::build::base_unreachable",
+        Answer::Unknown => "shakedown::build::base_unknown",
+        Answer::Unauthorised | Answer::UnknownOrUnauthorised => {
+            "shakedown::build::base_unauthorised"
         }
-    }
-
-    fn code(self) -> &'static str {
-        match self {
-            Self::Unreachable => "shakedown::build::base_unreachable",
-            Self::Unknown => "shakedown::build::base_unknown",
-            Self::Unauthorised | Self::UnknownOrUnauthorised => {
-                "shakedown::build::base_unauthorised"
-            }
-        }
-    }
-}
-
-impl fmt::Display for Answer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Unreachable => "the registry cannot be reached",
-            Self::Unknown => "the registry has no such image",
-            Self::Unauthorised => "the registry refuses access without credentials",
-            Self::UnknownOrUnauthorised => {
-                "the registry has no such image, or refuses access without credentials"
-            }
-        })
     }
 }
 
@@ -132,7 +59,7 @@ pub fn failure(
     }
     Thrown::new(
         ThrownKind::Failure,
-        answer.code(),
+        code(answer),
         format!("the base image {base} cannot be pulled: {answer} ({engine_message})"),
     )
     .help(help)
@@ -183,7 +110,6 @@ fn expand(
     (text, used)
 }
 
-/// The registry part of an image reference (`docker.io` when it has none).
 /// The `FROM` whose image (its build args expanded) is `image`, as
 /// BuildKit names an image it could not load (`docker.io/library/x:latest`
 /// for `x`).
@@ -215,39 +141,14 @@ pub fn from_naming<'a>(
         })
 }
 
-fn registry(reference: &str) -> &str {
-    match reference.split_once('/') {
-        Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,
-        _ => "docker.io",
-    }
+/// The registry part of an image reference (`docker.io` when it has none).
+fn registry(reference: &str) -> String {
+    Reference::parse(reference).map_or_else(|_| DOCKER_HUB.to_owned(), |r| r.registry)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_registry_answer_is_read_from_the_engine_message() {
-        let cases = [
-            ("Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host", Answer::Unreachable),
-            ("Get \"http://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused", Answer::Unreachable),
-            ("manifest unknown", Answer::Unknown),
-            ("manifest for python:3.99 not found: manifest unknown: manifest unknown", Answer::Unknown),
-            ("Head \"http://127.0.0.1:5992/v2/nope/manifests/1\": no basic auth credentials", Answer::Unauthorised),
-            ("pull access denied for nope, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", Answer::UnknownOrUnauthorised),
-        ];
-        for (message, answer) in cases {
-            assert_eq!(Answer::of(message), Some(answer), "{message}");
-        }
-        assert_eq!(
-            Answer::of("COPY failed: file not found in build context"),
-            None
-        );
-        assert_eq!(
-            Answer::of("The command '/bin/sh -c false' returned a non-zero code: 1"),
-            None
-        );
-    }
 
     #[test]
     fn build_args_override_arg_defaults_in_the_from_line() {
