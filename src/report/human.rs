@@ -11,7 +11,9 @@ use super::review;
 use super::style::Style;
 use super::Reporter;
 use crate::error::{render_diagnostic, stderr_colour};
-use crate::runner::{CheckKind, CheckResult, Event, NoteLevel, RunSummary, Status, TaskResult};
+use crate::runner::{
+    CheckKind, CheckResult, Direction, Event, NoteLevel, RunSummary, Status, TaskResult,
+};
 
 pub struct Human {
     out: Box<dyn Write + Send>,
@@ -416,7 +418,36 @@ impl Reporter for Human {
                 );
                 self.note(&text);
             }
-            Event::BuildFinished { task, .. } => {
+            Event::Transfer {
+                task,
+                direction,
+                reference,
+                status,
+                current,
+                total,
+            } => {
+                let doing = match direction {
+                    Direction::Pull => "pulling",
+                    Direction::Push => "pushing",
+                };
+                let reference = printable(reference);
+                let status = one_line(&printable(status), 72);
+                let bytes = match (current, total) {
+                    (Some(current), Some(total)) if *total > 0 => {
+                        format!(" {}/{}", humanize::bytes(*current), humanize::bytes(*total))
+                    }
+                    _ => String::new(),
+                };
+                let text = format!("{doing} {reference}: {status}{bytes}");
+                if self.progress.is_some() {
+                    self.building.insert(*task, text);
+                    self.redraw();
+                } else if current.is_none() {
+                    // Plain output gets each step, not each byte count.
+                    eprintln!("  {text}");
+                }
+            }
+            Event::TransferFinished { task, .. } | Event::BuildFinished { task, .. } => {
                 self.building.remove(task);
                 self.redraw();
             }

@@ -1,5 +1,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
+pub use crate::engine::registry::Direction;
+
 use super::outcome::{BuildNote, CheckResult, Record, RunSummary, TaskResult};
 
 /// Everything a run tells the outside world. Reporters, the progress
@@ -70,6 +72,24 @@ pub enum Event {
         to: String,
         bytes: u64,
         done: bool,
+    },
+    /// A line of a pull's or a push's progress ("a1b2c3: Downloading").
+    Transfer {
+        task: usize,
+        direction: Direction,
+        /// The image reference pulled or pushed.
+        reference: String,
+        status: String,
+        /// Bytes done and to do, when the engine says.
+        current: Option<i64>,
+        total: Option<i64>,
+    },
+    /// A pull or push ended, whether it worked or not.
+    TransferFinished {
+        task: usize,
+        direction: Direction,
+        reference: String,
+        ok: bool,
     },
     CheckStarted {
         task: usize,

@@ -18,7 +18,7 @@ mod slots;
 pub mod task;
 
 pub use checkpoint::CheckpointAnswer;
-pub use events::{Event, EventSink};
+pub use events::{Direction, Event, EventSink};
 pub use execute::{execute, Environment, RunOptions, TaskKey};
 pub use failure::{Failure, FailureKind, Location};
 pub use interruption::{Interruption, StopSignal};
