@@ -548,6 +548,7 @@ mod tests {
             built: None,
             engine: "default".into(),
             details: Arc::default(),
+            digest: Arc::default(),
         }
     }
 

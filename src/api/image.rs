@@ -203,6 +203,7 @@ fn build(call: &NativeCallContext, options: &Map) -> RhaiResult<Image> {
         })),
         engine: ctx.engine().name().into(),
         details: Arc::new(OnceLock::new()),
+        digest: Arc::default(),
     })
 }
 
@@ -437,6 +438,7 @@ fn image(call: &NativeCallContext, reference: &str) -> RhaiResult<Image> {
         built: None,
         engine: ctx.engine().name().into(),
         details: Arc::new(details_cell),
+        digest: Arc::default(),
     })
 }
 

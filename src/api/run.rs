@@ -293,6 +293,7 @@ mod tests {
             built: None,
             engine: "default".into(),
             details: std::sync::Arc::default(),
+            digest: std::sync::Arc::default(),
         }
     }
 

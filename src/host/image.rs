@@ -1,6 +1,6 @@
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::engine::ImageDetails;
 
@@ -16,6 +16,10 @@ pub struct Image {
     pub engine: Arc<str>,
     /// `inspect()` asks the engine once per image (an id never changes).
     pub details: Arc<OnceLock<ImageDetails>>,
+    /// The registry's digest (`sha256:…`) once it was pushed or pulled;
+    /// shared by the copies a script holds, so `img.push(…)` sets it for
+    /// `img` too.
+    pub digest: Arc<Mutex<Option<String>>>,
 }
 
 /// Where a built image came from, for diagnostics that point into its

@@ -22,11 +22,13 @@ pub mod network_mode;
 pub(crate) mod owner;
 pub(crate) mod paths;
 pub(crate) mod provenance;
+pub(crate) mod registry_failure;
 pub(crate) mod response;
 pub(crate) mod run_result;
 pub(crate) mod seconds;
 pub(crate) mod size_evidence;
 pub(crate) mod text_file;
+pub(crate) mod transfer;
 pub(crate) mod values;
 pub(crate) mod vocabulary;
 

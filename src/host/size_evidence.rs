@@ -147,6 +147,7 @@ mod tests {
             built: None,
             engine: "default".into(),
             details: Arc::new(OnceLock::new()),
+            digest: Arc::default(),
         }
     }
 
