@@ -33,8 +33,8 @@ pub const MODULE: ApiModule = ApiModule {
 context. The context, the Dockerfile and the context's `.dockerignore` are confined like every \
 path a script names: outside that directory (`..`, absolute, or through a symlink) they are \
 refused unless `--allow-path DIR` allows them. The build context honours `.dockerignore` exactly \
-as Docker does. Nothing is ever pulled: \
-`image()` names an image the engine already has.",
+as Docker does. `image(reference)` names an image the engine already has; to pull, see \
+Registries.",
     register,
 };
 

@@ -12,6 +12,7 @@ mod files;
 mod http;
 mod image;
 mod record;
+mod registry;
 mod run;
 mod r#static;
 mod structure;
@@ -34,6 +35,7 @@ pub const MODULES: &[ApiModule] = &[
     record::MODULE,
     assert::MODULE,
     image::MODULE,
+    registry::MODULE,
     run::MODULE,
     r#static::MODULE,
     compose::MODULE,
@@ -105,6 +107,7 @@ mod tests {
             built: None,
             engine: "default".into(),
             details: Arc::new(OnceLock::new()),
+            digest: Arc::default(),
         });
         engine.register_fn("a_container", || Container {
             id: "0123".into(),

@@ -45,7 +45,7 @@ const NANOS: f64 = 1e9;
 
 impl Client {
     /// Inspects an image by reference or id; `OpError::NoImage` when the
-    /// engine has no such image (shakedown never pulls).
+    /// engine has no such image (this never pulls).
     pub async fn inspect_image(&self, reference: &str) -> Result<ImageDetails, OpError> {
         let docker = self.ready().await?;
         let missing = |err: bollard::errors::Error| {

@@ -8,14 +8,18 @@ use crate::error::{EngineError, Thrown, ThrownKind};
 pub fn thrown(err: OpError) -> Thrown {
     match err {
         OpError::Engine(err) => engine(&err),
-        OpError::NoImage(reference) => Thrown::new(
-            ThrownKind::Failure,
-            "shakedown::image::missing",
-            format!("the engine has no image {reference:?}"),
-        )
-        .help(
-            "build it first with build(…), or pull it with `docker pull` (shakedown never pulls)",
-        ),
+        OpError::NoImage(reference) => {
+            let help = format!(
+                "build it first with build(…), or let shakedown pull it: \
+                 image({reference:?}, #{{ pull: \"missing\" }}) or pull({reference:?})"
+            );
+            Thrown::new(
+                ThrownKind::Failure,
+                "shakedown::image::missing",
+                format!("the engine has no image {reference:?}"),
+            )
+            .help(help)
+        }
         OpError::Refused(message) => Thrown::new(
             ThrownKind::Failure,
             "shakedown::engine::refused",

@@ -23,22 +23,26 @@ pub fn thrown(err: RegistryError) -> Thrown {
                  $DOCKER_CONFIG/config.json, default ~/.docker/config.json)",
                 login_command(&registry)
             );
-            let sent = match &credentials {
-                Some(source) => format!("the credentials from {source} were sent"),
-                None => format!("no credentials for {registry} were found, so none were sent"),
-            };
-            let (code, said, help) = match answer {
-                Some(Answer::Unauthorised) => (
-                    "shakedown::registry::unauthorised",
-                    format!("{registry} refused access ({sent})"),
+            let (refused, log_in) = match &credentials {
+                Some(source) => (
+                    format!("{registry} refused the credentials from {source}"),
+                    format!("log in again with the right ones: {login}"),
+                ),
+                None => (
+                    format!(
+                        "{registry} wants credentials, and the docker CLI's config has none for it"
+                    ),
                     format!("log in: {login}"),
                 ),
+            };
+            let (code, said, help) = match answer {
+                Some(Answer::Unauthorised) => {
+                    ("shakedown::registry::unauthorised", refused, log_in)
+                }
                 Some(Answer::UnknownOrUnauthorised) => (
                     "shakedown::registry::unauthorised",
-                    format!("{registry} has no such repository, or refused access ({sent})"),
-                    format!(
-                        "check the name ({reference}); for a private repository, log in: {login}"
-                    ),
+                    format!("{registry} has no such repository, or {refused}"),
+                    format!("check the name ({reference}); for a private repository, {log_in}"),
                 ),
                 Some(Answer::Unknown) => (
                     "shakedown::registry::unknown",

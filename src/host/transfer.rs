@@ -197,3 +197,18 @@ impl Image {
             .clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pull_policy_is_one_of_three_words() {
+        assert_eq!(PullPolicy::parse("never").ok(), Some(PullPolicy::Never));
+        assert_eq!(PullPolicy::parse("missing").ok(), Some(PullPolicy::Missing));
+        assert_eq!(PullPolicy::parse("always").ok(), Some(PullPolicy::Always));
+        let err = PullPolicy::parse("if-not-present").unwrap_err();
+        assert_eq!(err.code, "shakedown::script::usage");
+        assert!(err.message.contains("\"if-not-present\""), "{}", err.message);
+    }
+}

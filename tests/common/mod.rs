@@ -40,7 +40,11 @@ impl Ran {
     pub fn diagnostics(&self) -> String {
         self.stderr
             .lines()
-            .filter(|l| !l.starts_with("  building "))
+            .filter(|l| {
+                !["  building ", "  pulling ", "  pushing "]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
             .collect::<Vec<_>>()
             .join("\n")
     }

@@ -68,7 +68,7 @@ impl fmt::Display for Answer {
         f.write_str(match self {
             Self::Unreachable => "the registry cannot be reached",
             Self::Unknown => "the registry has no such image",
-            Self::Unauthorised => "the registry refuses access without valid credentials",
+            Self::Unauthorised => "the registry refuses access without credentials",
             Self::UnknownOrUnauthorised => {
                 "the registry has no such image, or refuses access without credentials"
             }
