@@ -228,3 +228,11 @@ fn without_credentials_the_diagnostic_says_to_log_in() {
     assert_eq!(ran.code, 1, "{}", ran.stderr);
     insta::assert_snapshot!("pull_anonymous", shown(&ran, &config));
 }
+
+#[test]
+fn an_unreachable_registry_is_a_diagnostic_saying_so() {
+    let config = DockerConfig::with("{}");
+    let ran = config.run(&["run", "tests/fixtures/registry-unreachable.rhai"]);
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    insta::assert_snapshot!("pull_unreachable", shown(&ran, &config));
+}

@@ -209,6 +209,10 @@ mod tests {
         assert_eq!(PullPolicy::parse("always").ok(), Some(PullPolicy::Always));
         let err = PullPolicy::parse("if-not-present").unwrap_err();
         assert_eq!(err.code, "shakedown::script::usage");
-        assert!(err.message.contains("\"if-not-present\""), "{}", err.message);
+        assert!(
+            err.message.contains("\"if-not-present\""),
+            "{}",
+            err.message
+        );
     }
 }

@@ -24,6 +24,9 @@ pub struct Human {
     tasks: Vec<(usize, Option<TaskResult>)>,
     printed: usize,
     building: BTreeMap<usize, String>,
+    /// Plain output: the last pull or push line, not repeated (a push
+    /// says "Preparing" once per layer without naming it).
+    last_transfer: Option<String>,
     running: BTreeSet<(usize, usize)>,
     /// Watch mode: the run's header, printed with its first results.
     header: Option<String>,
@@ -56,6 +59,7 @@ impl Human {
             tasks: Vec::new(),
             printed: 0,
             building: BTreeMap::new(),
+            last_transfer: None,
             running: BTreeSet::new(),
             header: None,
             clear: false,
@@ -442,9 +446,10 @@ impl Reporter for Human {
                 if self.progress.is_some() {
                     self.building.insert(*task, text);
                     self.redraw();
-                } else if current.is_none() {
+                } else if current.is_none() && self.last_transfer.as_ref() != Some(&text) {
                     // Plain output gets each step, not each byte count.
                     eprintln!("  {text}");
+                    self.last_transfer = Some(text);
                 }
             }
             Event::TransferFinished { task, .. } | Event::BuildFinished { task, .. } => {

@@ -194,6 +194,8 @@ impl Client {
             };
             match next {
                 None => return Ok(()),
+                // An answer with no words (the push's closing digest record).
+                Some(Ok(event)) if event.status.trim().is_empty() => {}
                 Some(Ok(event)) => on_event(event),
                 Some(Err(bollard::errors::Error::DockerStreamError { error })) => {
                     return Err(failed(error))
