@@ -339,7 +339,7 @@ fn an_unreachable_engine_names_the_endpoint_and_exits_3() {
 }
 
 #[test]
-fn a_missing_image_says_shakedown_never_pulls() {
+fn a_missing_image_says_how_to_pull_it() {
     let (ran, json) = shakedown_json(&["run", "tests/fixtures/missing-image.rhai"]);
     assert_eq(ran.code, 1, &ran.stderr);
     let error = &task(&json, "uses a missing image")["error"];
@@ -347,7 +347,7 @@ fn a_missing_image_says_shakedown_never_pulls() {
     assert!(error["help"]
         .as_str()
         .unwrap_or_default()
-        .contains("never pulls"));
+        .contains(r#"image("shakedown-test/does-not-exist:1.0", #{ pull: "missing" })"#));
 }
 
 #[test]
