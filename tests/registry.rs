@@ -13,9 +13,9 @@ use std::process::Command;
 
 use common::{base_image, check, command, redact, task, Ran};
 
-const REGISTRY: &str = "127.0.0.1:5000";
-const USER: &str = "shakedown";
-const PASSWORD: &str = "shakedown-registry-test";
+use common::registry::{
+    delete_from_real, REAL as REGISTRY, REAL_PASSWORD as PASSWORD, REAL_USER as USER,
+};
 
 /// A temp DOCKER_CONFIG, and a directory for credential helpers to put on PATH.
 struct DockerConfig {
@@ -116,7 +116,8 @@ fn has_image(reference: &str) -> bool {
 
 fn round_trip(name: &str, config: &DockerConfig, how: &str) {
     base_image();
-    let reference = format!("{REGISTRY}/shakedown-test/{name}-{}:1", std::process::id());
+    let path = format!("shakedown-test/{name}-{}", std::process::id());
+    let reference = format!("{REGISTRY}/{path}:1");
     let _tags = Tags(vec![reference.clone()]);
     let var = format!("reference={reference}");
     let pushed = config.run(&[
@@ -168,6 +169,7 @@ fn round_trip(name: &str, config: &DockerConfig, how: &str) {
         "passed"
     );
     assert!(has_image(&reference), "pulled back");
+    delete_from_real(&path, &digest);
 }
 
 #[test]

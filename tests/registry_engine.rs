@@ -12,9 +12,9 @@ use shakedown::engine::registry::{Answer, Reference, RegistryError};
 use shakedown::engine::Client;
 use tokio_util::sync::CancellationToken;
 
-const REGISTRY: &str = "127.0.0.1:5000";
-const USER: &str = "shakedown";
-const PASSWORD: &str = "shakedown-registry-test";
+use common::registry::{
+    delete_from_real, REAL as REGISTRY, REAL_PASSWORD as PASSWORD, REAL_USER as USER,
+};
 
 fn docker(args: &[&str]) -> String {
     let out = Command::new("docker")
@@ -98,10 +98,11 @@ fn push_delete_pull_round_trip_with_auths_and_with_a_helper() {
         );
         assert_eq!(
             runtime.block_on(client.repo_digest(&id, &reference)),
-            Some(pushed),
+            Some(pushed.clone()),
             "{round}"
         );
         docker(&["rmi", &reference.to_string()]);
+        delete_from_real(&reference.path, &pushed);
     }
 
     // A wrong password: the registry's answer, and where the credentials came from.

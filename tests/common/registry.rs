@@ -67,3 +67,27 @@ impl Registry {
         );
     }
 }
+
+/// The test registry of tests/remote/registry.sh, and the one account on it.
+pub const REAL: &str = "127.0.0.1:5000";
+pub const REAL_USER: &str = "shakedown";
+pub const REAL_PASSWORD: &str = "shakedown-registry-test";
+
+/// Deletes a manifest a test pushed to the test registry (its blobs stay
+/// until the registry's garbage collection, which tests never run).
+pub fn delete_from_real(repository_path: &str, digest: &str) {
+    let _ = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "--max-time",
+            "10",
+            "-u",
+            &format!("{REAL_USER}:{REAL_PASSWORD}"),
+            "-X",
+            "DELETE",
+            &format!("http://{REAL}/v2/{repository_path}/manifests/{digest}"),
+        ])
+        .status();
+}
