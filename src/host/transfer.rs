@@ -68,21 +68,19 @@ pub fn image_with_options(
         Some(text) => PullPolicy::parse(&text).map_err(at)?,
         None => PullPolicy::Never,
     };
-    if policy != PullPolicy::Never {
+    let pull = || {
         let parsed =
             Reference::parse(reference).map_err(|e| at(registry_failure::bad_reference(&e)))?;
-        if policy == PullPolicy::Always {
-            return pull_parsed(&ctx, reference, &parsed).map_err(at);
-        }
-        match until_cancelled(&ctx, ctx.run.engine.inspect_image(reference)) {
-            Ok(details) => return Ok(found(&ctx, reference, details.id, None)),
-            Err(OpError::NoImage(_)) => return pull_parsed(&ctx, reference, &parsed).map_err(at),
-            Err(other) => return Err(at(engine_errors::thrown(other))),
-        }
+        pull_parsed(&ctx, reference, &parsed).map_err(at)
+    };
+    if policy == PullPolicy::Always {
+        return pull();
     }
-    let details = until_cancelled(&ctx, ctx.run.engine.inspect_image(reference))
-        .map_err(|err| at(engine_errors::thrown(err)))?;
-    Ok(found(&ctx, reference, details.id, None))
+    match until_cancelled(&ctx, ctx.run.engine.inspect_image(reference)) {
+        Ok(details) => Ok(found(&ctx, reference, details.id, None)),
+        Err(OpError::NoImage(_)) if policy == PullPolicy::Missing => pull(),
+        Err(err) => Err(at(engine_errors::thrown(err))),
+    }
 }
 
 /// `img.push(reference)`: tags the image as `reference` and pushes it.
