@@ -238,3 +238,11 @@ fn an_unreachable_registry_is_a_diagnostic_saying_so() {
     assert_eq!(ran.code, 1, "{}", ran.stderr);
     insta::assert_snapshot!("pull_unreachable", shown(&ran, &config));
 }
+
+#[test]
+fn a_credential_helper_that_is_not_there_is_a_diagnostic_naming_it() {
+    let config = DockerConfig::with(r#"{"credsStore":"shakedown-absent"}"#);
+    let ran = config.run(&["run", "tests/fixtures/registry-unknown.rhai"]);
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    insta::assert_snapshot!("credential_helper_absent", shown(&ran, &config));
+}

@@ -91,6 +91,10 @@ fn credentials(err: CredentialsError) -> Thrown {
             "fix {path} (the docker CLI's configuration; DOCKER_CONFIG names its directory), or \
              move it away to pull and push without credentials"
         ),
+        CredentialsError::HelperMissing { program } => format!(
+            "install {program} (the docker CLI calls it for these credentials too), or remove \
+             it from `credHelpers`/`credsStore` in config.json and `docker login` again"
+        ),
         CredentialsError::Helper {
             program, registry, ..
         } => format!(
@@ -104,6 +108,7 @@ fn credentials(err: CredentialsError) -> Thrown {
         err.to_string(),
     )
     .help(help)
+    .label("the credentials for this could not be read")
 }
 
 /// `docker login REGISTRY`, or plain `docker login` for Docker Hub.

@@ -56,6 +56,8 @@ impl std::fmt::Debug for Credentials {
 pub enum CredentialsError {
     #[error("{path} cannot be read: {reason}")]
     Config { path: String, reason: String },
+    #[error("the credential helper {program}, named in config.json, is not on PATH")]
+    HelperMissing { program: String },
     #[error("the credential helper {program} failed for {registry}: {reason}")]
     Helper {
         program: String,
@@ -220,7 +222,9 @@ async fn run_helper(name: &str, key: &str) -> Result<Option<Credentials>, Creden
         .kill_on_drop(true)
         .spawn()
         .map_err(|err| match err.kind() {
-            std::io::ErrorKind::NotFound => failed("it is not on PATH".to_owned()),
+            std::io::ErrorKind::NotFound => CredentialsError::HelperMissing {
+                program: program.clone(),
+            },
             _ => failed(err.to_string()),
         })?;
     if let Some(mut stdin) = child.stdin.take() {
