@@ -106,6 +106,14 @@ fn base64_of(text: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(text)
 }
 
+fn image_id(reference: &str) -> String {
+    let out = Command::new("docker")
+        .args(["image", "inspect", "-f", "{{.Id}}", reference])
+        .output()
+        .expect("docker runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 fn has_image(reference: &str) -> bool {
     Command::new("docker")
         .args(["image", "inspect", reference])
@@ -120,11 +128,14 @@ fn round_trip(name: &str, config: &DockerConfig, how: &str) {
     let reference = format!("{REGISTRY}/{path}:1");
     let _tags = Tags(vec![reference.clone()]);
     let var = format!("reference={reference}");
+    let stamp = format!("stamp={path}");
     let pushed = config.run(&[
         "run",
         "tests/fixtures/registry-push.rhai",
         "--var",
         &var,
+        "--var",
+        &stamp,
         "--format",
         "json",
     ]);
@@ -137,6 +148,9 @@ fn round_trip(name: &str, config: &DockerConfig, how: &str) {
         .unwrap_or_else(|| panic!("no digest recorded: {json:#}"));
     assert!(digest.starts_with("sha256:"), "{digest}");
 
+    // The image's only name: removing it deletes the image and its own
+    // layer, which only the registry has now.
+    let id = image_id(&reference);
     let removed = Command::new("docker")
         .args(["rmi", &reference])
         .output()
@@ -146,7 +160,7 @@ fn round_trip(name: &str, config: &DockerConfig, how: &str) {
         "{}",
         String::from_utf8_lossy(&removed.stderr)
     );
-    assert!(!has_image(&reference), "deleted locally");
+    assert!(!has_image(&reference) && !has_image(&id), "deleted locally");
 
     let digest_var = format!("digest={digest}");
     let how_var = format!("how={how}");
@@ -159,6 +173,8 @@ fn round_trip(name: &str, config: &DockerConfig, how: &str) {
         &digest_var,
         "--var",
         &how_var,
+        "--var",
+        &stamp,
         "--format",
         "json",
     ]);
