@@ -262,3 +262,19 @@ fn a_credential_helper_that_is_not_there_is_a_diagnostic_naming_it() {
     assert_eq!(ran.code, 1, "{}", ran.stderr);
     insta::assert_snapshot!("credential_helper_absent", shown(&ran, &config));
 }
+
+#[test]
+fn a_bad_reference_is_a_script_error_at_the_call() {
+    let config = DockerConfig::with("{}");
+    let ran = config.run(&[
+        "run",
+        "tests/fixtures/registry-bad-reference.rhai",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    let json = ran.json();
+    let error = &task(&json, "fetch")["error"];
+    assert_eq!(error["code"], "shakedown::image::bad_reference", "{json:#}");
+    assert_eq!(error["location"]["line"], 3);
+}
