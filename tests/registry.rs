@@ -14,7 +14,8 @@ use std::process::Command;
 use common::{base_image, check, command, redact, task, Ran};
 
 use common::registry::{
-    delete_from_real, REAL as REGISTRY, REAL_PASSWORD as PASSWORD, REAL_USER as USER,
+    delete_from_real, write_stub_helper, REAL as REGISTRY, REAL_PASSWORD as PASSWORD,
+    REAL_USER as USER,
 };
 
 /// A temp DOCKER_CONFIG, and a directory for credential helpers to put on PATH.
@@ -46,18 +47,7 @@ impl DockerConfig {
         let config = Self::with(&format!(
             r#"{{"credHelpers":{{"{REGISTRY}":"shakedown-stub"}}}}"#
         ));
-        let helper = config.bin.path().join("docker-credential-shakedown-stub");
-        std::fs::write(
-            &helper,
-            format!(
-                "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread server\n\
-                 [ \"$server\" = {REGISTRY} ] || {{ echo 'credentials not found in native keychain'; exit 1; }}\n\
-                 printf '{{\"ServerURL\":\"%s\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}' \"$server\"\n"
-            ),
-        )
-        .unwrap();
-        std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
+        write_stub_helper(config.bin.path());
         config
     }
 

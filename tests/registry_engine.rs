@@ -13,7 +13,8 @@ use shakedown::engine::Client;
 use tokio_util::sync::CancellationToken;
 
 use common::registry::{
-    delete_from_real, REAL as REGISTRY, REAL_PASSWORD as PASSWORD, REAL_USER as USER,
+    delete_from_real, write_stub_helper, REAL as REGISTRY, REAL_PASSWORD as PASSWORD,
+    REAL_USER as USER,
 };
 
 fn docker(args: &[&str]) -> String {
@@ -29,17 +30,7 @@ fn push_delete_pull_round_trip_with_auths_and_with_a_helper() {
     common::base_image();
     let config = tempfile::tempdir().unwrap();
     let bin = tempfile::tempdir().unwrap();
-    let helper = bin.path().join("docker-credential-shakedown-stub");
-    std::fs::write(
-        &helper,
-        format!(
-            "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread server\n\
-             [ \"$server\" = {REGISTRY} ] || {{ echo 'credentials not found in native keychain'; exit 1; }}\n\
-             printf '{{\"ServerURL\":\"%s\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}' \"$server\"\n"
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    write_stub_helper(bin.path());
     let path = format!(
         "{}:{}",
         bin.path().display(),

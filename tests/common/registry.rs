@@ -91,3 +91,23 @@ pub fn delete_from_real(repository_path: &str, digest: &str) {
         ])
         .status();
 }
+
+/// Writes `docker-credential-shakedown-stub` into `dir`: a credential
+/// helper that answers as the docker CLI expects (`get`, the registry on
+/// stdin, JSON on stdout) with the test registry's account, and "not
+/// found" for any other registry. Name it in config.json as
+/// `"credHelpers": {"127.0.0.1:5000": "shakedown-stub"}`.
+pub fn write_stub_helper(dir: &std::path::Path) {
+    let helper = dir.join("docker-credential-shakedown-stub");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread server\n\
+             [ \"$server\" = {REAL} ] || {{ echo 'credentials not found in native keychain'; exit 1; }}\n\
+             printf '{{\"ServerURL\":\"%s\",\"Username\":\"{REAL_USER}\",\"Secret\":\"{REAL_PASSWORD}\"}}' \"$server\"\n"
+        ),
+    )
+    .expect("the helper is written");
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("the helper is executable");
+}
