@@ -102,7 +102,7 @@ start() {
   write_config
   stop
   if curl -s -o /dev/null --max-time 2 "http://$ADDR/v2/"; then
-    die "something else answers on $ADDR; stop it or free the port"
+    die "something else answers on $ADDR (the package's own service? \`service docker-registry stop\`); stop it or free the port"
   fi
   say "starting docker-registry on $ADDR (config $config, log $log)"
   setsid docker-registry serve "$config" >"$log" 2>&1 </dev/null &
