@@ -47,9 +47,18 @@ install() {
   command -v apt-get >/dev/null 2>&1 || die "no apt-get: install ${missing[*]} by hand"
   [ "$(id -u)" = 0 ] || die "needs root to install ${missing[*]}"
   say "apt-get install ${missing[*]}"
-  # The package's own service is not wanted: this script runs the registry.
+  # The package's own service (on :5000) is not wanted: this script runs
+  # the registry. Keep services from starting during the install, as
+  # Docker's Debian images do, unless a policy is already there.
+  local policy=/usr/sbin/policy-rc.d placed=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    placed=1
+  fi
   env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
   env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -n "$placed" ]; then rm -f "$policy"; fi
 }
 
 write_config() {
