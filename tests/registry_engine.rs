@@ -9,7 +9,7 @@ mod common;
 use std::process::Command;
 
 use shakedown::engine::registry::{Answer, Reference, RegistryError};
-use shakedown::engine::Client;
+use shakedown::engine::{endpoint, Client};
 use tokio_util::sync::CancellationToken;
 
 use common::registry::{
@@ -40,7 +40,9 @@ fn push_delete_pull_round_trip_with_auths_and_with_a_helper() {
     std::env::set_var("PATH", path);
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let client = Client::connect(None).unwrap();
+    let endpoint = endpoint::resolve(None, None, &endpoint::Environment::of_process())
+        .expect("the engine's endpoint");
+    let client = Client::connect(endpoint);
     let cancel = CancellationToken::new();
     let id = docker(&[
         "image",

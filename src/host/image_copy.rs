@@ -85,5 +85,8 @@ pub fn to(call: &NativeCallContext, img: &Image, name: &str) -> RhaiResult<Image
         built: img.built.clone(),
         engine: Arc::from(name),
         details: Arc::new(cell),
+        // `docker load` keeps no repo digest: the copy has none until it
+        // is pushed or pulled there.
+        digest: Arc::default(),
     })
 }

@@ -10,6 +10,7 @@ use rhai::{Dynamic, Map, NativeCallContext};
 use super::convert::{ctx, known_keys, opt_string, until_cancelled, RhaiResult};
 use super::engine_errors;
 use super::image::Image;
+use super::owner;
 use super::registry_failure;
 use crate::engine::registry::{Direction, Reference, RegistryError, TransferEvent};
 use crate::engine::OpError;
@@ -76,7 +77,7 @@ pub fn image_with_options(
     if policy == PullPolicy::Always {
         return pull();
     }
-    match until_cancelled(&ctx, ctx.run.engine.inspect_image(reference)) {
+    match until_cancelled(&ctx, ctx.engine().inspect_image(reference)) {
         Ok(details) => Ok(found(&ctx, reference, details.id, None)),
         Err(OpError::NoImage(_)) if policy == PullPolicy::Missing => pull(),
         Err(err) => Err(at(engine_errors::thrown(err))),
@@ -91,6 +92,7 @@ pub fn push(call: &NativeCallContext, img: &Image, reference: &str) -> RhaiResul
     let at = |t: Thrown| t.at(call.call_position());
     let parsed =
         Reference::parse(reference).map_err(|e| at(registry_failure::bad_reference(&e)))?;
+    owner::check(&ctx, &img.engine, &img.label(), true).map_err(at)?;
     if parsed.digest.is_some() {
         return Err(at(Thrown::usage(
             format!("{reference:?} names a digest: a push needs a tag"),
@@ -99,8 +101,7 @@ pub fn push(call: &NativeCallContext, img: &Image, reference: &str) -> RhaiResul
     }
     transfer(&ctx, Direction::Push, reference, |on_event| {
         ctx.run.rt.block_on(
-            ctx.run
-                .engine
+            ctx.engine()
                 .push(img.reference(), &parsed, on_event, &ctx.cancel),
         )
     })
@@ -108,7 +109,7 @@ pub fn push(call: &NativeCallContext, img: &Image, reference: &str) -> RhaiResul
     let digest = ctx
         .run
         .rt
-        .block_on(ctx.run.engine.repo_digest(img.reference(), &parsed));
+        .block_on(ctx.engine().repo_digest(img.reference(), &parsed));
     img.set_digest(digest.clone());
     let mut image = found(&ctx, reference, img.id.clone(), digest);
     image.built.clone_from(&img.built);
@@ -124,10 +125,14 @@ pub fn digest(call: &NativeCallContext, img: &Image) -> RhaiResult<Dynamic> {
         return Ok(Dynamic::UNIT);
     };
     let ctx = ctx(call)?;
+    // Asked of the engine the image is on, whichever task asks.
+    let Some(engine) = ctx.run.engines.get(&img.engine).cloned() else {
+        return Ok(Dynamic::UNIT);
+    };
     let digest = ctx
         .run
         .rt
-        .block_on(ctx.run.engine.repo_digest(img.reference(), &reference));
+        .block_on(engine.repo_digest(img.reference(), &reference));
     Ok(digest.map_or(Dynamic::UNIT, Dynamic::from))
 }
 
@@ -135,11 +140,11 @@ fn pull_parsed(ctx: &Ctx, reference: &str, parsed: &Reference) -> Result<Image, 
     let id = transfer(ctx, Direction::Pull, reference, |on_event| {
         ctx.run
             .rt
-            .block_on(ctx.run.engine.pull(parsed, on_event, &ctx.cancel))
+            .block_on(ctx.engine().pull(parsed, on_event, &ctx.cancel))
     })?;
     let digest = match &parsed.digest {
         Some(digest) => Some(digest.clone()),
-        None => ctx.run.rt.block_on(ctx.run.engine.repo_digest(&id, parsed)),
+        None => ctx.run.rt.block_on(ctx.engine().repo_digest(&id, parsed)),
     };
     Ok(found(ctx, reference, id, digest))
 }
@@ -178,6 +183,7 @@ fn found(ctx: &Ctx, reference: &str, id: String, digest: Option<String>) -> Imag
         id,
         tag: reference.to_owned(),
         built: None,
+        engine: ctx.engine().name().into(),
         details: Arc::new(OnceLock::new()),
         digest: Arc::new(Mutex::new(digest)),
     }

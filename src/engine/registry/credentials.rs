@@ -14,13 +14,14 @@
 //!   (`https://host:port/v2/`) matches its host.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use base64::Engine as _;
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
+
+use crate::engine::endpoint::Environment;
 
 /// How long a credential helper may take to answer.
 const HELPER_DEADLINE: Duration = Duration::from_secs(30);
@@ -105,32 +106,24 @@ enum Lookup {
     None,
 }
 
-/// The docker CLI's configuration directory: `DOCKER_CONFIG`, else
-/// `~/.docker`.
-pub fn config_dir() -> Option<PathBuf> {
-    match std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None => std::env::var_os("HOME").map(|home| Path::new(&home).join(".docker")),
-    }
-}
-
 /// The credentials for the registry whose `config.json` key is `key`
 /// (`Reference::auth_key`), or `None` for an anonymous request.
 pub async fn for_registry(key: &str) -> Result<Option<Credentials>, CredentialsError> {
-    let Some(path) = config_dir().map(|dir| dir.join("config.json")) else {
-        return Ok(None);
-    };
+    // The same directory the engine's context was read from.
+    let env = Environment::of_process();
+    let path = env.config_dir.join("config.json");
+    let shown = env.show(&path);
     let text = match tokio::fs::read_to_string(&path).await {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => {
             return Err(CredentialsError::Config {
-                path: path.display().to_string(),
+                path: shown,
                 reason: err.to_string(),
             })
         }
     };
-    match lookup(&text, &path.display().to_string(), key)? {
+    match lookup(&text, &shown, key)? {
         Lookup::None => Ok(None),
         Lookup::Entry(credentials) => Ok(Some(credentials)),
         Lookup::Helper(name) => run_helper(&name, key).await,

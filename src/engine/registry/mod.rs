@@ -7,6 +7,6 @@ mod reference;
 mod transfer;
 
 pub use answer::Answer;
-pub use credentials::{config_dir, Credentials, CredentialsError};
+pub use credentials::{Credentials, CredentialsError};
 pub use reference::{Reference, ReferenceError, DOCKER_HUB, DOCKER_HUB_AUTH_KEY};
 pub use transfer::{Direction, RegistryError, TransferEvent};
