@@ -268,3 +268,43 @@ fn a_bad_reference_is_a_script_error_at_the_call() {
     assert_eq!(error["code"], "shakedown::image::bad_reference", "{json:#}");
     assert_eq!(error["location"]["line"], 3);
 }
+
+#[test]
+fn a_task_pulls_on_its_own_engine_what_another_engine_pushed() {
+    base_image();
+    let engine = common::extra_engine::ExtraEngine::start("rg");
+    let config = DockerConfig::auths(USER, PASSWORD);
+    let path = format!("shakedown-test/engines-{}", std::process::id());
+    let reference = format!("{REGISTRY}/{path}:1");
+    let _tags = Tags(vec![reference.clone()]);
+    let (var, stamp, other) = (
+        format!("reference={reference}"),
+        format!("stamp={path}"),
+        format!("other={}", engine.host),
+    );
+    let ran = config.run(&[
+        "run",
+        "tests/fixtures/registry-two-engines.rhai",
+        "--engine",
+        &other,
+        "--var",
+        &var,
+        "--var",
+        &stamp,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let json = ran.json();
+    let digest = |name: &str| task(&json, name)["records"][0]["value"].clone();
+    assert_eq!(digest("push here"), digest("pull there"), "{json:#}");
+    assert_eq!(task(&json, "pull there")["engine"], "other");
+    assert!(
+        engine
+            .docker(&["image", "inspect", &reference])
+            .status
+            .success(),
+        "the image was pulled on the other engine"
+    );
+    delete_from_real(&path, digest("push here").as_str().unwrap_or_default());
+}
