@@ -14,7 +14,7 @@ use crate::host::convert::{
 };
 use crate::host::owner;
 use crate::host::seconds::{opt_seconds, Zero};
-use crate::host::{closure_reads, size_evidence};
+use crate::host::{closure_reads, declaration, size_evidence};
 use crate::runner::context::Ctx;
 use crate::runner::task::{CheckSpec, Deferred};
 use crate::runner::Task;
@@ -111,15 +111,6 @@ fn not_in_check(ctx: &Ctx, call: &NativeCallContext, what: &str) -> RhaiResult<(
     }
 }
 
-/// Copies a closure's captured variables, so that it sees the values they
-/// had when it was declared (Rhai captures by reference).
-fn snapshot(mut body: FnPtr) -> FnPtr {
-    for value in body.iter_curry_mut() {
-        *value = value.flatten_clone();
-    }
-    body
-}
-
 fn task(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> RhaiResult<()> {
     let ctx = ctx(call)?;
     not_in_check(&ctx, call, "task()")?;
@@ -138,13 +129,15 @@ fn task(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rha
             "declare the needed task first, and check the spelling of its name",
         )));
     }
-    let body = snapshot(body);
+    let origin = declaration::origin(call, &ctx);
+    let body = declaration::body(call, body);
     if run.options.selection.partition.is_some() && ctx.task.implicit {
         // Its partition is known when the top level has declared them all.
         run.defer(Deferred {
             name: name.to_owned(),
             needs: need_names,
             call: call_site(call),
+            origin,
             body,
             engine,
         });
@@ -159,7 +152,7 @@ fn task(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rha
         name.to_owned(),
         Arc::clone(&ctx.script),
         false,
-        Some(call_site(call)),
+        (Some(call_site(call)), origin),
         need_names,
         engine,
     );
@@ -191,14 +184,15 @@ fn check(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rh
     let timeout = opt_seconds(options, "timeout", "check()", Zero::Refused)
         .map_err(at)?
         .unwrap_or(DEFAULT_CHECK_TIMEOUT);
-    let body = snapshot(body);
-    let reads = closure_reads::names_read(&ctx.script.ast, &body);
-    let evidence = size_evidence::captured(&body, &reads);
+    let body = declaration::body(call, body);
+    let reads = closure_reads::names_read(&body.functions(), &body.ptr);
+    let evidence = size_evidence::captured(&body.ptr, &reads);
     let spec = CheckSpec {
         name: name.to_owned(),
         gate,
         timeout: Some(timeout),
         call: call_site(call),
+        origin: declaration::origin(call, &ctx),
         body,
         reads,
         evidence,

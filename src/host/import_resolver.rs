@@ -5,19 +5,25 @@
 //! module) that imports it, or at an absolute path. Like every path a
 //! script names it is confined to the directory shakedown runs in unless
 //! `--allow-path` opens another, and only a regular file of at most
-//! [`limits::MAX_SCRIPT_BYTES`] is read. Modules are read and evaluated at
-//! each `import`, never cached, so watch mode sees an edited module.
+//! [`limits::MAX_SCRIPT_BYTES`] is read. `shakedown/…` names the standard
+//! library built into the binary ([`stdlib`]).
 //!
-//! One resolver serves the whole engine; a namespace of built-in modules
-//! would be looked up in [`ImportResolver::resolve`] before the files.
+//! A module is read and evaluated once per run (the run's
+//! [`ModuleCache`]), wherever it is imported: at the top level, in a task
+//! or in a check. Its functions run in the module's own environment
+//! ([`module_functions`]).
 
-use std::path::{Path, PathBuf};
+use std::cell::RefCell;
+use std::path::{Component, Path, PathBuf};
 
-use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
+use rhai::{
+    Engine, EvalAltResult, GlobalRuntimeState, Module, ModuleResolver, Position, Scope, Shared,
+};
 
-use super::limits;
 use super::paths::Confinement;
+use super::{limits, module_functions, module_sources, stdlib};
 use crate::error::{FileSpan, SourceFile, Thrown};
+use crate::runner::context;
 use crate::static_read::input_file::{self, InputError};
 
 /// The extension of a module file.
@@ -26,6 +32,11 @@ const EXTENSION: &str = "rhai";
 /// Resolves `import` paths to confined module files.
 #[derive(Debug, Default)]
 pub struct ImportResolver;
+
+thread_local! {
+    /// The modules this thread is evaluating, to refuse an import cycle.
+    static LOADING: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
 
 impl ImportResolver {
     /// The module file `path` names, imported from a script whose source
@@ -36,24 +47,112 @@ impl ImportResolver {
         Ok(file)
     }
 
-    fn load(
+    /// The module `path` names, from the run's cache or loaded now.
+    fn module(
         engine: &Engine,
-        file: &Path,
+        importer: Option<&str>,
         path: &str,
         pos: Position,
     ) -> Result<Shared<Module>, Box<EvalAltResult>> {
-        let name = file.display().to_string();
-        let text = input_file::read_text(file, limits::MAX_SCRIPT_BYTES)
-            .map_err(|err| unreadable(path, file, &err).at(pos))?;
+        let source = match stdlib::source(path) {
+            Some(builtin) => Source::Builtin(builtin),
+            None if path.starts_with(stdlib::PREFIX) => {
+                return Err(Thrown::usage(
+                    format!("the standard library has no module {path:?}"),
+                    format!("its modules are: {}", stdlib::names().join(", ")),
+                )
+                .with_code("shakedown::import::missing")
+                .at(pos))
+            }
+            None => Source::File(Self::locate(importer, path).map_err(|t| t.at(pos))?),
+        };
+        let name = source.name();
+        let load = || guarded(&name, path, pos, || Self::load(engine, &source, path, pos));
+        match context::current() {
+            Some(ctx) => ctx.run.modules.get_or_load(&name, load),
+            None => load(),
+        }
+    }
+
+    fn load(
+        engine: &Engine,
+        source: &Source,
+        path: &str,
+        pos: Position,
+    ) -> Result<Shared<Module>, Box<EvalAltResult>> {
+        let name = source.name();
+        let text = match source {
+            Source::Builtin(builtin) => builtin.text.to_owned(),
+            Source::File(file) => input_file::read_text(file, limits::MAX_SCRIPT_BYTES)
+                .map_err(|err| unreadable(path, file, &err).at(pos))?,
+        };
         let source = SourceFile::new(name.clone(), text);
         let mut ast = engine
             .compile(&*source.text)
             .map_err(|err| syntax(path, &source, &err).at(pos))?;
-        ast.set_source(name);
-        let module = Module::eval_ast_as_new(Scope::new(), &ast, engine)
+        ast.set_source(name.clone());
+        module_sources::remember(&source);
+        let evaluated = Module::eval_ast_as_new(Scope::new(), &ast, engine)
             .map_err(|err| EvalAltResult::ErrorInModule(path.to_owned(), err, pos))?;
-        Ok(module.into())
+        Ok(module_functions::exported(&name, &ast, &evaluated).into())
     }
+}
+
+/// Where a module's text comes from.
+enum Source {
+    Builtin(&'static stdlib::Builtin),
+    File(PathBuf),
+}
+
+impl Source {
+    /// The name diagnostics and the cache know it by.
+    fn name(&self) -> String {
+        match self {
+            Self::Builtin(builtin) => builtin.file_name(),
+            Self::File(file) => lexically_clean(file).display().to_string(),
+        }
+    }
+}
+
+/// Runs `load` for module `name` unless this thread is already loading it
+/// (an import cycle, which would never end).
+fn guarded(
+    name: &str,
+    path: &str,
+    pos: Position,
+    load: impl FnOnce() -> Result<Shared<Module>, Box<EvalAltResult>>,
+) -> Result<Shared<Module>, Box<EvalAltResult>> {
+    let cycle = LOADING.with(|l| l.borrow().iter().any(|n| n == name));
+    if cycle {
+        return Err(Thrown::usage(
+            format!("module {path:?} imports itself, directly or through other modules"),
+            "move what both modules need into a third module that imports neither",
+        )
+        .with_code("shakedown::import::cycle")
+        .at(pos));
+    }
+    LOADING.with(|l| l.borrow_mut().push(name.to_owned()));
+    let loaded = load();
+    LOADING.with(|l| l.borrow_mut().pop());
+    loaded
+}
+
+/// `file` without `.` and with `dir/..` folded, for people to read
+/// (`scripts/../lib/checks.rhai` is `lib/checks.rhai`).
+fn lexically_clean(file: &Path) -> PathBuf {
+    let mut clean = PathBuf::new();
+    for part in file.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(clean.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    clean
 }
 
 /// The file `import path` names in the script (or module) at `importer`:
@@ -81,8 +180,21 @@ impl ModuleResolver for ImportResolver {
         path: &str,
         pos: Position,
     ) -> Result<Shared<Module>, Box<EvalAltResult>> {
-        let file = Self::locate(source, path).map_err(|t| t.at(pos))?;
-        Self::load(engine, &file, path, pos)
+        Self::module(engine, source, path, pos)
+    }
+
+    /// The importer is the file whose code runs now: a module function
+    /// runs with its module as the source, a task or check body with the
+    /// file that declared it.
+    fn resolve_raw(
+        &self,
+        engine: &Engine,
+        global: &mut GlobalRuntimeState,
+        _scope: &mut Scope,
+        path: &str,
+        pos: Position,
+    ) -> Result<Shared<Module>, Box<EvalAltResult>> {
+        Self::module(engine, global.source(), path, pos)
     }
 }
 
@@ -94,8 +206,9 @@ fn unreadable(path: &str, file: &Path, err: &InputError) -> Thrown {
     Thrown::usage(
         format!("module {path:?} cannot be imported: {} {err}", file.display()),
         format!(
-            "an import path is relative to the importing script, without `.{EXTENSION}`; a module is a regular file of at most {} MB",
-            limits::MAX_SCRIPT_BYTES / 1_000_000
+            "an import path is relative to the importing script, without `.{EXTENSION}`; a module is a regular file of at most {} MB; `shakedown/…` names the standard library ({})",
+            limits::MAX_SCRIPT_BYTES / 1_000_000,
+            stdlib::names().join(", ")
         ),
     )
     .with_code(code)

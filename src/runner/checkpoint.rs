@@ -145,6 +145,7 @@ fn outcome(
         what: format!("checkpoint {message:?}"),
         call: Some(call),
         call_label: "this checkpoint",
+        origin: None,
     };
     let file = &ctx.script.file;
     let path = ledger.path().display();

@@ -177,7 +177,7 @@ fn run_script(run: &Arc<Run>, script: &Arc<Script>) {
         script.implicit_task_name(),
         Arc::clone(script),
         true,
-        None,
+        (None, None),
         Vec::new(),
         Arc::clone(&run.engine),
     );
@@ -252,7 +252,7 @@ fn start_partition(run: &Arc<Run>, script: &Arc<Script>) {
             declared.name,
             Arc::clone(script),
             false,
-            Some(declared.call),
+            (Some(declared.call), declared.origin),
             declared.needs,
             declared.engine,
         );

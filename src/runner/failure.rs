@@ -96,7 +96,21 @@ pub struct Subject<'a> {
     pub what: String,
     pub call: Option<(usize, usize)>,
     pub call_label: &'a str,
+    /// Where `call` is when it is not in the script: in a module.
+    pub origin: Option<&'a Origin>,
 }
+
+/// Where a task or check declared by a module function was declared: the
+/// module's file (its call is there), and the line of the script that
+/// called into the module.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub file: SourceFile,
+    pub via: Option<(usize, usize)>,
+}
+
+/// The label on the script line that called into a module.
+const VIA_LABEL: &str = "called from here";
 
 impl Failure {
     /// A failure known without an evaluation error (a timeout, `false`).
@@ -112,14 +126,21 @@ impl Failure {
         let mut report = Report::new(code, format!("{} failed: {message}", subject.what))
             .with_help(help.clone());
         let mut location = None;
+        let mut related = Vec::new();
+        let root = subject.origin.map_or(script, |o| &o.file);
         if let Some((line, column)) = subject.call {
-            report = report.with_primary(&script_span(script, line, column, subject.call_label));
+            report = report.with_primary(&script_span(root, line, column, subject.call_label));
             location = Some(Location {
-                file: script.name.clone(),
+                file: root.name.clone(),
                 line,
                 column,
                 label: None,
             });
+        }
+        if let Some((line, column)) = subject.origin.and_then(|o| o.via) {
+            let via = script_span(script, line, column, VIA_LABEL);
+            related.push(Location::of(&via));
+            report = report.with_span(&via);
         }
         Self {
             kind,
@@ -128,7 +149,7 @@ impl Failure {
             actual: None,
             expected: None,
             location,
-            related: Vec::new(),
+            related,
             help,
             detail: None,
             report: Arc::new(report),
@@ -209,7 +230,8 @@ impl Failure {
 
     /// Classifies an evaluation error and builds its diagnostic.
     pub fn from_eval(err: &EvalAltResult, script: &SourceFile, subject: &Subject<'_>) -> Self {
-        let position = innermost_position(err);
+        let root = subject.origin.map_or(script, |o| &o.file);
+        let trail = Trail::of(err, &root.name);
         let inner = err.unwrap_inner();
         let thrown_found = Thrown::find(err);
         let custom_label = thrown_found.as_ref().and_then(|t| t.label.clone());
@@ -235,21 +257,32 @@ impl Failure {
 
         let mut report = Report::new(&code, format!("{} failed: {message}", subject.what))
             .with_help(help.clone());
-        let failed_at = match (position.line(), position.position()) {
-            (Some(line), Some(column)) if subject.call != Some((line, column)) => {
-                Some((line, column))
+        // The file the failing line is in: the script, the module that
+        // declared the check, or a module a function of which failed.
+        let failed_in = [script, root]
+            .into_iter()
+            .find(|f| f.name == trail.file)
+            .cloned()
+            .or_else(|| crate::host::module_source(&trail.file));
+        let failed_at = match (failed_in, trail.position.line(), trail.position.position()) {
+            (Some(file), Some(line), Some(column))
+                if file.name != root.name || subject.call != Some((line, column)) =>
+            {
+                Some((file, line, column))
             }
             _ => None,
         };
         let mut location = subject.call.map(|(line, column)| Location {
-            file: script.name.clone(),
+            file: root.name.clone(),
             line,
             column,
             label: None,
         });
+        let mut related = Vec::new();
         // The innermost failing call is what the header shows; the check
         // or task is a second label, shown after it when it is far above.
-        if let Some((line, column)) = failed_at {
+        if let Some((file, line, column)) = &failed_at {
+            let (line, column) = (*line, *column);
             let label = match kind {
                 FailureKind::Assertion => "this assertion does not hold",
                 FailureKind::Script => "the script goes wrong here",
@@ -257,25 +290,38 @@ impl Failure {
                 _ => "it failed here",
             };
             let label = custom_label.as_deref().unwrap_or(label);
-            report = report.with_primary(&script_span(script, line, column, label));
+            report = report.with_primary(&script_span(file, line, column, label));
             location = Some(Location {
-                file: script.name.clone(),
+                file: file.name.clone(),
                 line,
                 column,
                 label: None,
             });
             if let Some((call_line, call_column)) = subject.call {
-                let call = script_span(script, call_line, call_column, subject.call_label);
-                report = if shown_apart(call_line, line) {
+                let call = script_span(root, call_line, call_column, subject.call_label);
+                report = if file.name == root.name && shown_apart(call_line, line) {
                     report.with_span_apart(&call)
                 } else {
                     report.with_span(&call)
                 };
             }
         } else if let Some((line, column)) = subject.call {
-            report = report.with_primary(&script_span(script, line, column, subject.call_label));
+            report = report.with_primary(&script_span(root, line, column, subject.call_label));
         }
-        let mut related = Vec::new();
+        // Where the script called into the module the failure is in.
+        let in_module = failed_at
+            .as_ref()
+            .is_some_and(|(f, ..)| f.name != script.name)
+            || root.name != script.name;
+        let via = trail
+            .calls_from(&script.name)
+            .or_else(|| subject.origin.and_then(|o| o.via))
+            .filter(|_| in_module);
+        if let Some((line, column)) = via {
+            let via = script_span(script, line, column, VIA_LABEL);
+            related.push(Location::of(&via));
+            report = report.with_span(&via);
+        }
         let (mut actual, mut expected, mut detail) = (None, None, None);
         if let Some(thrown) = thrown {
             for span in &thrown.spans {
@@ -327,19 +373,67 @@ pub fn script_span(script: &SourceFile, line: usize, column: usize, label: &str)
     }
 }
 
-fn innermost_position(err: &EvalAltResult) -> Position {
-    match err {
-        // A position inside a module is in another file: point at the import.
-        EvalAltResult::ErrorInModule(_, _, pos) => *pos,
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, pos) => {
-            let inner_pos = innermost_position(inner);
-            if inner_pos.is_none() {
-                *pos
-            } else {
-                inner_pos
+/// Where an evaluation error happened, following it into the functions
+/// it went through: the file and position of the innermost failing call,
+/// and the calls that led there (file, line, column), outermost first.
+struct Trail {
+    file: String,
+    position: Position,
+    calls: Vec<(String, Position)>,
+}
+
+impl Trail {
+    /// `err`, raised by code of the file `root`.
+    fn of(err: &EvalAltResult, root: &str) -> Self {
+        let mut trail = Self {
+            file: root.to_owned(),
+            position: Position::NONE,
+            calls: Vec::new(),
+        };
+        let mut err = err;
+        loop {
+            match err {
+                // A position inside a module being imported is in another
+                // file: point at the import.
+                EvalAltResult::ErrorInModule(_, _, pos) => {
+                    trail.position = *pos;
+                    return trail;
+                }
+                // A function's body is in `source` (the file it was declared
+                // in); `pos` is the call, in the caller's file.
+                EvalAltResult::ErrorInFunctionCall(_, source, inner, pos) => {
+                    if Self::of(inner, source).position.is_none() {
+                        trail.position = *pos;
+                        return trail;
+                    }
+                    trail.calls.push((trail.file.clone(), *pos));
+                    if !source.is_empty() {
+                        trail.file.clone_from(source);
+                    }
+                    err = inner;
+                }
+                other => {
+                    trail.position = other.position();
+                    return trail;
+                }
             }
         }
-        other => other.position(),
+    }
+
+    /// The last call made from the file `name` into another file: the line
+    /// of the script that called the module the failure is in.
+    fn calls_from(&self, name: &str) -> Option<(usize, usize)> {
+        let mut files = self.calls.iter().map(|(f, _)| f.as_str()).skip(1);
+        let mut found = None;
+        for (file, pos) in &self.calls {
+            let next = files.next().unwrap_or(self.file.as_str());
+            if file == name && next != name {
+                if let (Some(line), Some(column)) = (pos.line(), pos.position()) {
+                    found = Some((line, column));
+                }
+            }
+        }
+        found
     }
 }
 

@@ -1,6 +1,7 @@
 //! The runner: executes compiled scripts, schedules tasks and checks, and
 //! tells reporters what happens only through [`Event`]s.
 
+mod body;
 pub mod checkpoint;
 pub mod context;
 mod events;
@@ -17,10 +18,11 @@ mod selection;
 mod slots;
 pub mod task;
 
+pub use body::Body;
 pub use checkpoint::CheckpointAnswer;
 pub use events::{Direction, Event, EventSink};
 pub use execute::{execute, Environment, RunOptions, TaskKey};
-pub use failure::{Failure, FailureKind, Location};
+pub use failure::{Failure, FailureKind, Location, Origin};
 pub use interruption::{Interruption, StopSignal};
 pub use latch::Latch;
 pub use outcome::{

@@ -38,6 +38,8 @@ pub struct Run {
     /// Fires on Ctrl-C, `--fail-fast` after a failure, or a fatal error.
     pub cancel: CancellationToken,
     pub slots: Slots,
+    /// The modules this run imported, each evaluated once.
+    pub modules: crate::host::ModuleCache,
     sink: EventSink,
     interruption: Arc<Interruption>,
     next_task: AtomicUsize,
@@ -67,6 +69,7 @@ impl Run {
         Self {
             id: env.engines.default_engine().run_id().to_owned(),
             slots: Slots::new(options.jobs),
+            modules: crate::host::ModuleCache::default(),
             rhai: env.rhai,
             engine: Arc::clone(env.engines.default_engine()),
             engines: env.engines,

@@ -3,14 +3,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use rhai::{Dynamic, FnPtr};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::Client;
 
+use super::body::Body;
 use super::context::{self, Ctx};
 use super::events::Event;
-use super::failure::{Failure, FailureKind, Subject};
+use super::failure::{Failure, FailureKind, Origin, Subject};
 use super::latch::Latch;
 use super::outcome::{BuildNote, CheckKind, CheckResult, Record, Status, TaskResult};
 use super::panics::{self, Panic};
@@ -37,6 +37,8 @@ pub struct Task {
     pub call: Option<(usize, usize)>,
     /// The engine everything it does runs on (`engine:`, else `default`).
     pub engine: Arc<Client>,
+    /// The module that declared it, when a module function did.
+    pub origin: Option<Origin>,
     checks: Mutex<Vec<Arc<CheckSlot>>>,
     records: Mutex<Vec<Record>>,
     error: Mutex<Option<Arc<Failure>>>,
@@ -59,7 +61,8 @@ pub struct Deferred {
     pub name: String,
     pub needs: Vec<String>,
     pub call: (usize, usize),
-    pub body: FnPtr,
+    pub origin: Option<Origin>,
+    pub body: Body,
     pub engine: Arc<Client>,
 }
 
@@ -79,6 +82,8 @@ pub struct CheckSlot {
     pub kind: CheckKind,
     pub gate: bool,
     pub call: (usize, usize),
+    /// The module that declared it, when a module function did.
+    pub origin: Option<Origin>,
     pub result: Latch<CheckResult>,
     /// What the check looked at that would explain its failure (a query
     /// that found nothing, the layers of an image whose size it read).
@@ -109,7 +114,8 @@ pub struct CheckSpec {
     pub gate: bool,
     pub timeout: Option<Duration>,
     pub call: (usize, usize),
-    pub body: FnPtr,
+    pub origin: Option<Origin>,
+    pub body: Body,
     /// The property names and constant keys its code reads.
     pub reads: BTreeSet<String>,
     /// What explains a failure, known when it is declared (the layers of
@@ -123,7 +129,7 @@ impl Task {
         name: String,
         script: Arc<Script>,
         implicit: bool,
-        call: Option<(usize, usize)>,
+        (call, origin): (Option<(usize, usize)>, Option<Origin>),
         needs: Vec<String>,
         engine: Arc<Client>,
     ) -> Arc<Self> {
@@ -135,6 +141,7 @@ impl Task {
             cancel: run.cancel.child_token(),
             call,
             engine,
+            origin,
             checks: Mutex::new(Vec::new()),
             records: Mutex::new(Vec::new()),
             error: Mutex::new(None),
@@ -204,7 +211,7 @@ impl Task {
     /// Starts the task: reports its earlier result in watch mode, runs it
     /// here with `--jobs 1` (or when no thread can be started), else on a
     /// thread of its own.
-    pub fn launch(self: &Arc<Self>, run: &Arc<Run>, needs: Vec<Arc<Task>>, body: FnPtr) {
+    pub fn launch(self: &Arc<Self>, run: &Arc<Run>, needs: Vec<Arc<Task>>, body: Body) {
         lock(&self.needs).clone_from(&needs);
         if let Some(earlier) = run.options.keep.get(&self.key()) {
             return self.keep(run, earlier);
@@ -248,7 +255,7 @@ impl Task {
     /// Runs the task: waits for `needs`, evaluates the body, waits for its
     /// checks, undoes what it started, reports. A panic anywhere in it
     /// fails the task with an internal error; it always reports a result.
-    pub fn execute(self: &Arc<Self>, run: &Arc<Run>, needs: &[Arc<Task>], body: &FnPtr) {
+    pub fn execute(self: &Arc<Self>, run: &Arc<Run>, needs: &[Arc<Task>], body: &Body) {
         let started = Instant::now();
         if let Err(panic) = panics::catch(|| self.execute_body(run, needs, body, started)) {
             self.panicked(run, &panic);
@@ -263,7 +270,7 @@ impl Task {
         self: &Arc<Self>,
         run: &Arc<Run>,
         needs: &[Arc<Task>],
-        body: &FnPtr,
+        body: &Body,
         started: Instant,
     ) {
         let (mut failed, mut skipped) = (Vec::new(), Vec::new());
@@ -290,11 +297,7 @@ impl Task {
             return self.finish(run, started, Some(NotStarted::Stopped));
         }
         run.emit(&Event::TaskStarted { task: self.id });
-        let result = panics::catch(|| {
-            context::enter(self.ctx(run), || {
-                body.call::<Dynamic>(&run.rhai, &self.script.ast, ())
-            })
-        });
+        let result = panics::catch(|| context::enter(self.ctx(run), || body.call(&run.rhai)));
         match result {
             Ok(Ok(_)) => {}
             Ok(Err(err)) => self.body_failed(run, &err),
@@ -304,7 +307,7 @@ impl Task {
     }
 
     /// How failures of the task body name it and point at it.
-    fn subject(&self) -> Subject<'static> {
+    fn subject(&self) -> Subject<'_> {
         let what = if self.implicit {
             format!("script {}", self.script.file.name)
         } else {
@@ -314,6 +317,7 @@ impl Task {
             what,
             call: self.call,
             call_label: "this task",
+            origin: self.origin.as_ref(),
         }
     }
 
@@ -461,7 +465,7 @@ impl Task {
             &spec.name,
             CheckKind::Check,
             spec.gate,
-            spec.call,
+            (spec.call, spec.origin.clone()),
             spec.reads.clone(),
         );
         for report in &spec.evidence {
@@ -497,7 +501,7 @@ impl Task {
         gate: bool,
         call: (usize, usize),
     ) -> Arc<CheckSlot> {
-        self.add_slot_reading(run, name, kind, gate, call, BTreeSet::new())
+        self.add_slot_reading(run, name, kind, gate, (call, None), BTreeSet::new())
     }
 
     fn add_slot_reading(
@@ -506,7 +510,7 @@ impl Task {
         name: &str,
         kind: CheckKind,
         gate: bool,
-        call: (usize, usize),
+        (call, origin): ((usize, usize), Option<Origin>),
         reads: BTreeSet<String>,
     ) -> Arc<CheckSlot> {
         let mut checks = lock(&self.checks);
@@ -517,6 +521,7 @@ impl Task {
             kind,
             gate,
             call,
+            origin,
             result: Latch::new(),
             evidence: Mutex::new(Vec::new()),
             reads,
@@ -647,11 +652,7 @@ impl Task {
             ..self.ctx(run)
         };
         let started = Instant::now();
-        let outcome = panics::catch(|| {
-            context::enter(ctx, || {
-                spec.body.call::<Dynamic>(&run.rhai, &self.script.ast, ())
-            })
-        });
+        let outcome = panics::catch(|| context::enter(ctx, || spec.body.call(&run.rhai)));
         let duration = started.elapsed();
         if let Some(timer) = timer {
             timer.abort();
@@ -774,17 +775,18 @@ fn unmet_needs(failed: &[&str], skipped: &[&str]) -> Option<String> {
 }
 
 /// How a check's failures name it and point at it.
-fn check_subject(slot: &CheckSlot) -> Subject<'static> {
+fn check_subject(slot: &CheckSlot) -> Subject<'_> {
     Subject {
         what: format!("check {:?}", slot.name),
         call: Some(slot.call),
         call_label: "this check",
+        origin: slot.origin.as_ref(),
     }
 }
 
 /// A check fails when its body returned `false`; any other value passes.
 fn verdict(
-    value: &Dynamic,
+    value: &rhai::Dynamic,
     file: &crate::error::SourceFile,
     subject: &Subject<'_>,
 ) -> Option<Failure> {
