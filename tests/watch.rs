@@ -313,3 +313,36 @@ fn a_change_of_an_imported_module_reruns_its_script() {
     );
     assert_eq!(watching.stop(), Some(130));
 }
+
+#[test]
+fn a_change_of_a_module_imported_inside_a_check_reruns_its_task() {
+    base_image();
+    let dir = tempfile::tempdir().unwrap();
+    copy_fixture(dir.path());
+    std::fs::create_dir_all(dir.path().join("lib")).unwrap();
+    let module = dir.path().join("lib/expected.rhai");
+    std::fs::write(&module, "fn value() { \"good\" }\n").unwrap();
+    std::fs::write(
+        dir.path().join("watch.rhai"),
+        "task(\"image b\", || {\n\
+             let img = build(#{ dockerfile: \"b/Dockerfile\", context: \"b\" });\n\
+             check(\"b holds the expected value\", || {\n\
+                 import \"lib/expected\" as expected;\n\
+                 assert_eq(img.run(\"cat /value.txt\").out, expected::value());\n\
+             });\n\
+         });\n",
+    )
+    .unwrap();
+    let watching = Watching::start(dir.path());
+    let first = watching.next_run();
+    assert_eq!(task(&first, "image b")["status"], "passed");
+    std::fs::write(&module, "fn value() { \"other\" }\n").unwrap();
+    let rerun = watching.next_run();
+    assert_eq!(rerun["trigger"], "lib/expected.rhai changed");
+    assert_eq!(
+        task(&rerun, "image b")["status"],
+        "failed",
+        "the module was loaded anew"
+    );
+    assert_eq!(watching.stop(), Some(130));
+}

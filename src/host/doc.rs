@@ -40,6 +40,7 @@ pub fn api_reference() -> String {
             out.push_str(&function);
         }
     }
+    out.push_str(&super::stdlib::reference());
     out
 }
 

@@ -67,11 +67,14 @@ impl ImportResolver {
             None => Source::File(Self::locate(importer, path).map_err(|t| t.at(pos))?),
         };
         let name = source.name();
-        let load = || guarded(&name, path, pos, || Self::load(engine, &source, path, pos));
-        match context::current() {
-            Some(ctx) => ctx.run.modules.get_or_load(&name, load),
-            None => load(),
-        }
+        // The cycle is seen before the cache, which would wait for itself.
+        guarded(&name, path, pos, || {
+            let load = || Self::load(engine, &source, path, pos);
+            match context::current() {
+                Some(ctx) => ctx.run.modules.get_or_load(&name, load),
+                None => load(),
+            }
+        })
     }
 
     fn load(

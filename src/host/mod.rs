@@ -48,6 +48,7 @@ pub use module_calls::outermost_from as module_caller;
 pub use module_sources::find as module_source;
 pub use response::Response;
 pub use run_result::RunResult;
+pub use stdlib::PREFIX as STDLIB_PREFIX;
 pub use vocabulary::suggest;
 
 use std::path::Path;

@@ -192,6 +192,7 @@ mod tests {
                 display: "#{}".into(),
             }],
             build_notes: Vec::new(),
+            value: None,
         };
         RunSummary {
             schema: SCHEMA,

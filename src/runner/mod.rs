@@ -17,6 +17,7 @@ mod script;
 mod selection;
 mod slots;
 pub mod task;
+mod task_value;
 
 pub use body::Body;
 pub use checkpoint::CheckpointAnswer;
@@ -33,3 +34,4 @@ pub use run::{Run, StoppedBy};
 pub use script::Script;
 pub use selection::{Partition, Pattern, Selection, SEPARATOR};
 pub use task::{CheckSlot, Task};
+pub use task_value::{needed_value, TaskValue};

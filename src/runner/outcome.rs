@@ -133,6 +133,10 @@ pub struct TaskResult {
     /// fell back to, build args no `ARG` declares.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub build_notes: Vec<BuildNote>,
+    /// What its body returned (`result("task name")` in the tasks that
+    /// need it); kept with the result, so watch mode's kept tasks have it.
+    #[serde(skip)]
+    pub value: Option<super::task_value::TaskValue>,
 }
 
 /// Something a build's report says besides its steps.

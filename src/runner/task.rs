@@ -16,6 +16,7 @@ use super::outcome::{BuildNote, CheckKind, CheckResult, Record, Status, TaskResu
 use super::panics::{self, Panic};
 use super::run::{Run, StoppedBy};
 use super::script::Script;
+use super::task_value::TaskValue;
 use crate::approvals::Approval;
 use crate::error::Report;
 
@@ -51,6 +52,8 @@ pub struct Task {
     build_notes: Mutex<Vec<BuildNote>>,
     /// The run stopped it in the middle of its body.
     cut_short: AtomicBool,
+    /// What its body returned, for the tasks that need it.
+    value: Mutex<Option<TaskValue>>,
     pub done: Latch<Status>,
     pub result: Latch<TaskResult>,
 }
@@ -150,6 +153,7 @@ impl Task {
             images: Mutex::new(Vec::new()),
             build_notes: Mutex::new(Vec::new()),
             cut_short: AtomicBool::new(false),
+            value: Mutex::new(None),
             done: Latch::new(),
             result: Latch::new(),
         });
@@ -299,7 +303,7 @@ impl Task {
         run.emit(&Event::TaskStarted { task: self.id });
         let result = panics::catch(|| context::enter(self.ctx(run), || body.call(&run.rhai)));
         match result {
-            Ok(Ok(_)) => {}
+            Ok(Ok(value)) => *lock(&self.value) = Some(TaskValue::new(&value)),
             Ok(Err(err)) => self.body_failed(run, &err),
             Err(panic) => self.panicked(run, &panic),
         }
@@ -359,6 +363,7 @@ impl Task {
                 .collect(),
             records: self.records(),
             build_notes: lock(&self.build_notes).clone(),
+            value: None,
         }
     }
 
@@ -436,6 +441,7 @@ impl Task {
             checks,
             records: self.records(),
             build_notes: lock(&self.build_notes).clone(),
+            value: lock(&self.value).clone(),
         };
         // Stop the run before anyone waiting on this task sees it failed.
         if status == Status::Failed && run.options.fail_fast {

@@ -361,6 +361,7 @@ mod tests {
             checks: Vec::new(),
             records: Vec::new(),
             build_notes: Vec::new(),
+            value: None,
         }));
     }
 

@@ -41,8 +41,11 @@ fn literal_imports(ast: &AST) -> Vec<String> {
     let mut names = Vec::new();
     ast.walk(&mut |path: &[ASTNode]| {
         if let Some(ASTNode::Stmt(Stmt::Import(import, _))) = path.last() {
+            // The standard library is inside the binary: nothing to watch.
             if let Expr::StringConstant(name, _) = &import.0 {
-                names.push(name.to_string());
+                if !name.starts_with(crate::host::STDLIB_PREFIX) {
+                    names.push(name.to_string());
+                }
             }
         }
         true
@@ -75,7 +78,7 @@ mod tests {
         let script = root.join("main.rhai");
         let engine = rhai::Engine::new();
         let ast = engine
-            .compile("import \"lib/checks\" as k;\nfn h() { import \"later\" as l; }\nlet x = \"dyn\"; import x as d;")
+            .compile("import \"lib/checks\" as k;\nfn h() { import \"later\" as l; }\nlet x = \"dyn\"; import x as d;\ntask(\"t\", || { import \"shakedown/hardening\" as h; check(\"c\", || { import \"in-check\" as i; }); });")
             .unwrap();
         let found = imported_modules(&engine, &script, &ast);
         assert_eq!(
@@ -84,6 +87,7 @@ mod tests {
                 root.join("lib/checks.rhai"),
                 root.join("lib/common.rhai"),
                 root.join("later.rhai"),
+                root.join("in-check.rhai"),
             ])
         );
     }
