@@ -94,6 +94,22 @@ mod script {
     pub fn approve_message(call: NativeCallContext, message: &str) -> RhaiResult<()> {
         approve(&call, message)
     }
+
+    /// The value the body of task `name` returned (its last expression, or `return`), in a
+    /// task that needs it, directly or through the tasks it needs, and in that task's checks.
+    /// It is a copy: changing it changes no other task's. Asking for a task not in `needs` is
+    /// an error that says to add it there.
+    /// `task("CPU checks", #{ needs: ["CPU image"] }, || { let img = result("CPU image"); … })`
+    #[rhai_fn(name = "result", return_raw)]
+    pub fn result_name(call: NativeCallContext, name: &str) -> RhaiResult<Dynamic> {
+        result(&call, name)
+    }
+}
+
+fn result(call: &NativeCallContext, name: &str) -> RhaiResult<Dynamic> {
+    let ctx = ctx(call)?;
+    crate::runner::needed_value(&ctx.task, name, |n| ctx.run.is_declared(n))
+        .map_err(|t| t.at(call.call_position()))
 }
 
 /// The default limit of a check: long enough for any real check, short

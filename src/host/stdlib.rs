@@ -50,7 +50,7 @@ pub fn reference() -> String {
          functions declares points at its line in the module and at the line of the script \
          that called it.\n",
     );
-    let engine = rhai::Engine::new_raw();
+    let engine = super::new_engine();
     for module in MODULES {
         let _ = write!(out, "\n### `{}`\n", module.name);
         let Ok(ast) = engine.compile(module.text) else {
@@ -63,7 +63,7 @@ pub fn reference() -> String {
         let alias = module.name.rsplit('/').next().unwrap_or(module.name);
         let mut functions: Vec<_> = ast
             .iter_functions()
-            .filter(|f| f.access != rhai::FnAccess::Private)
+            .filter(|f| f.access != rhai::FnAccess::Private && !f.name.starts_with("anon$"))
             .collect();
         functions.sort_by_key(|f| (f.name, f.params.len()));
         for f in functions {
@@ -87,4 +87,30 @@ fn doc_lines(comments: &[&str], leader: &str) -> String {
         .map(|l| l.trim_start().strip_prefix(leader).unwrap_or(l).trim())
         .collect();
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_module_compiles_and_documents_its_functions() {
+        let engine = crate::host::new_engine();
+        for module in MODULES {
+            if let Err(err) = engine.compile(module.text) {
+                panic!("{} does not compile: {err}", module.name);
+            }
+        }
+        let reference = reference();
+        for f in [
+            "non_root(img)",
+            "oci_labels(img, keys)",
+            "no_secrets_in_history(img, patterns)",
+        ] {
+            assert!(
+                reference.contains(&format!("`hardening::{f}`")),
+                "{f} in:\n{reference}"
+            );
+        }
+    }
 }
