@@ -119,7 +119,7 @@ fn the_json_report_has_tasks_checks_records_and_checkpoints() {
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert_eq!(json["exit"], 0);
     assert_eq!(json["failed"], 0);
-    assert_eq!(json["passed"], 13);
+    assert_eq!(json["passed"], 19);
     assert_eq!(
         task(&json, "CPU image")["records"][0]["name"],
         "CPU image size"

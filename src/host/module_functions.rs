@@ -89,6 +89,10 @@ impl Environ {
             column: caller.position().unwrap_or(0),
         });
         let mut global: GlobalRuntimeState = ctx.global_runtime_state().clone();
+        // Rhai counted this native call as a level; the script function it
+        // calls counts one more. A module function costs what a script
+        // function costs against the call-depth limit.
+        global.level = global.level.saturating_sub(1);
         global.lib = std::iter::once(Shared::clone(&self.lib)).collect();
         global.truncate_imports(0);
         for (alias, module) in &self.imports {
