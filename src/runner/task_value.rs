@@ -30,7 +30,7 @@ impl TaskValue {
 
 impl fmt::Debug for TaskValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.type_name())
+        f.write_str(self.0.type_name())
     }
 }
 
