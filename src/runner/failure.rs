@@ -510,7 +510,7 @@ fn classify(err: &EvalAltResult) -> (FailureKind, &'static str, Option<String>) 
         E::ErrorModuleNotFound(..) => (
             FailureKind::Script,
             "shakedown::script::unknown_module",
-            Some("no module of that name is imported here: `import \"path\" as name;` first (the closures of tasks and checks do not see the script's imports: call the module outside them and capture the result)".into()),
+            Some("no module of that name is imported here: `import \"path\" as name;` first, in this file (a module does not see its caller's imports; a task or check sees those made before it was declared)".into()),
         ),
         E::ErrorMismatchDataType(..) | E::ErrorMismatchOutputType(..) => (
             FailureKind::Script,
