@@ -220,6 +220,7 @@ fn check(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rh
 fn approve(call: &NativeCallContext, message: &str) -> RhaiResult<()> {
     let ctx = ctx(call)?;
     not_in_check(&ctx, call, "approve()")?;
-    crate::runner::checkpoint::approve(&ctx, message, call_site(call))
+    let origin = declaration::origin(call, &ctx);
+    crate::runner::checkpoint::approve(&ctx, message, (call_site(call), origin))
         .map_err(|t| t.at(call.call_position()))
 }

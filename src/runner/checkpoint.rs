@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::context::Ctx;
 use super::events::Event;
-use super::failure::{Failure, FailureKind, Subject};
+use super::failure::{Failure, FailureKind, Origin, Subject};
 use super::outcome::{CheckKind, CheckResult, Status};
 use super::run::Run;
 use super::task::{Outcome, Task};
@@ -44,7 +44,11 @@ pub enum CheckpointAnswer {
 /// their results, then asks (or, with no terminal, asks the approvals
 /// ledger). Every decision is appended to the ledger. `Err` when the
 /// checkpoint did not pass, so the rest of the task body does not run.
-pub fn approve(ctx: &Ctx, message: &str, call: (usize, usize)) -> Result<(), Thrown> {
+pub fn approve(
+    ctx: &Ctx,
+    message: &str,
+    (call, origin): ((usize, usize), Option<Origin>),
+) -> Result<(), Thrown> {
     let run = &ctx.run;
     let task = &ctx.task;
     if !task.in_partition(run) {
@@ -56,7 +60,7 @@ pub fn approve(ctx: &Ctx, message: &str, call: (usize, usize)) -> Result<(), Thr
     }
     let earlier = run.checks();
     let results: Option<Vec<_>> = earlier.iter().map(|s| s.result.wait(&ctx.cancel)).collect();
-    let slot = task.add_slot(run, message, CheckKind::Checkpoint, true, call);
+    let slot = task.add_slot(run, message, CheckKind::Checkpoint, true, (call, origin));
     let Some(mut results) = results else {
         task.stop_check(run, &slot);
         return Err(rejection("the run stopped before the checkpoint"));
@@ -108,7 +112,7 @@ pub fn approve(ctx: &Ctx, message: &str, call: (usize, usize)) -> Result<(), Thr
         reviewed,
         images: &images,
     };
-    let mut outcome = outcome(&answer, ctx, &ledger, message, call);
+    let mut outcome = outcome(&answer, ctx, &ledger, message, (call, slot.origin.as_ref()));
     match record.write(&answer) {
         Some(Ok(entry)) => {
             if let Some(approval) = outcome.approval.as_mut().filter(|a| a.entry.is_none()) {
@@ -139,13 +143,13 @@ fn outcome(
     ctx: &Ctx,
     ledger: &Ledger,
     message: &str,
-    call: (usize, usize),
+    (call, origin): ((usize, usize), Option<&Origin>),
 ) -> Outcome {
     let subject = Subject {
         what: format!("checkpoint {message:?}"),
         call: Some(call),
         call_label: "this checkpoint",
-        origin: None,
+        origin,
     };
     let file = &ctx.script.file;
     let path = ledger.path().display();

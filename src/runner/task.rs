@@ -505,9 +505,9 @@ impl Task {
         name: &str,
         kind: CheckKind,
         gate: bool,
-        call: (usize, usize),
+        declared: ((usize, usize), Option<Origin>),
     ) -> Arc<CheckSlot> {
-        self.add_slot_reading(run, name, kind, gate, (call, None), BTreeSet::new())
+        self.add_slot_reading(run, name, kind, gate, declared, BTreeSet::new())
     }
 
     fn add_slot_reading(
