@@ -8,7 +8,8 @@ use rhai::plugin::*;
 use rhai::{Array, Blob, Dynamic, Engine, Map, NativeCallContext};
 
 use super::files::read_followed;
-use super::run::{argv, container_options, env, RUN_OPTIONS};
+use super::option_keys;
+use super::run::{argv, container_options, env};
 use super::wait::{log_detail, LOG_DETAIL_BYTES, LOG_LINES};
 use super::ApiModule;
 use crate::engine::{ExecSpec, ServiceState, StartSpec, LOOPBACK};
@@ -34,8 +35,6 @@ needs no shell or `tar`.",
     register,
 };
 
-const START_OPTIONS: &[&str] = &["ports", "cmd"];
-const EXEC_OPTIONS: &[&str] = &["user", "env", "workdir", "timeout", "max_output"];
 const DEFAULT_EXEC_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long `stop()` lets the container end on SIGTERM before SIGKILL.
 const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -289,8 +288,7 @@ fn ports(options: &Map) -> Result<Vec<(u16, Option<u16>)>, Thrown> {
 /// What `start` was asked for: the container, how long it may live, how
 /// much of its log to keep.
 fn start_spec(img: &Image, options: &Map) -> Result<(StartSpec, Option<Duration>, usize), Thrown> {
-    let allowed: Vec<&str> = RUN_OPTIONS.iter().chain(START_OPTIONS).copied().collect();
-    known_keys(options, &allowed, "start()")?;
+    known_keys(options, &option_keys::START, "start()")?;
     let mut run = container_options(img, options, "start()")?;
     if let Some(cmd) = options.get("cmd") {
         run.cmd = argv(cmd)?;
@@ -443,7 +441,7 @@ fn exec(
 ) -> RhaiResult<RunResult> {
     let ctx = here(call, c)?;
     let at = |t: Thrown| t.at(call.call_position());
-    known_keys(options, EXEC_OPTIONS, "exec()").map_err(at)?;
+    known_keys(options, &option_keys::EXEC, "exec()").map_err(at)?;
     let spec = ExecSpec {
         cmd: argv(command).map_err(at)?,
         user: opt_string(options, "user", "exec()").map_err(at)?,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use rhai::plugin::*;
 use rhai::{Blob, Dynamic, Engine, Map, NativeCallContext};
 
+use super::option_keys;
 use super::ApiModule;
 use crate::error::{Thrown, ThrownKind};
 use crate::host::convert::{ctx, known_keys, opt_string_map, RhaiResult};
@@ -27,14 +28,6 @@ endpoint cannot fill the memory). `body`, `json` and `multipart` exclude each ot
     register,
 };
 
-const OPTIONS: &[&str] = &[
-    "headers",
-    "body",
-    "json",
-    "multipart",
-    "timeout",
-    "max_body",
-];
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn register(engine: &mut Engine) {
@@ -157,7 +150,7 @@ fn part(name: &str, value: &Dynamic) -> Result<Part, Thrown> {
             content_type: "application/octet-stream".to_owned(),
         }
     } else if let Some(map) = value.clone().try_cast::<Map>() {
-        known_keys(&map, &["content", "filename", "content_type"], &what)?;
+        known_keys(&map, &option_keys::MULTIPART_FILE, &what)?;
         let text = |key: &str, default: &str| {
             map.get(key)
                 .map_or_else(|| default.to_owned(), ToString::to_string)
@@ -236,7 +229,7 @@ pub fn build_request(method: &str, url: &str, options: &Map) -> Result<Request, 
             "http"
         }
     );
-    known_keys(options, OPTIONS, &what)?;
+    known_keys(options, &option_keys::HTTP, &what)?;
     let timeout = opt_seconds(options, "timeout", &what, Zero::Refused)?.unwrap_or(DEFAULT_TIMEOUT);
     Ok(Request {
         method: method.to_owned(),

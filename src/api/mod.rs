@@ -11,6 +11,7 @@ mod container;
 mod files;
 mod http;
 mod image;
+pub mod option_keys;
 mod record;
 mod registry;
 mod run;

@@ -5,6 +5,7 @@ use std::time::Duration;
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
+use super::option_keys;
 use super::ApiModule;
 use crate::engine::{Gpus, RunSpec};
 use crate::error::Thrown;
@@ -26,16 +27,6 @@ given as a string is split like a shell splits words, but no shell is added.",
     register,
 };
 
-pub const RUN_OPTIONS: &[&str] = &[
-    "network",
-    "user",
-    "env",
-    "workdir",
-    "entrypoint",
-    "timeout",
-    "gpus",
-    "max_output",
-];
 const DEFAULT_RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn register(engine: &mut Engine) {
@@ -211,7 +202,7 @@ fn asks_for_the_user(cmd: &[String]) -> bool {
 }
 
 pub fn spec(img: &Image, command: &Dynamic, options: &Map) -> Result<RunSpec, Thrown> {
-    known_keys(options, RUN_OPTIONS, "run()")?;
+    known_keys(options, &option_keys::RUN, "run()")?;
     let mut spec = container_options(img, options, "run()")?;
     spec.cmd = argv(command)?;
     spec.timeout =

@@ -6,6 +6,7 @@ use std::time::Duration;
 use rhai::plugin::*;
 use rhai::{Engine, FnPtr, Map, NativeCallContext};
 
+use super::option_keys;
 use super::ApiModule;
 use crate::engine::Client;
 use crate::error::Thrown;
@@ -131,12 +132,19 @@ fn task(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rha
     let ctx = ctx(call)?;
     not_in_check(&ctx, call, "task()")?;
     let at = |t: Thrown| t.at(call.call_position());
-    known_keys(options, &["needs", "engine"], "task()").map_err(at)?;
+    known_keys(options, &option_keys::TASK, "task()").map_err(at)?;
     let engine = task_engine(&ctx, options).map_err(at)?;
     let need_names = opt_string_array(options, "needs", "task()")
         .map_err(at)?
         .unwrap_or_default();
     let run = Arc::clone(&ctx.run);
+    if !run.declare(&ctx.script.path, name) {
+        return Err(at(Thrown::usage(
+            format!("task \"{name}\" is declared twice in this script"),
+            "give each task a name of its own: reports, `needs`, --filter and --skip know tasks by name",
+        )
+        .with_code("shakedown::script::duplicate_task")));
+    }
     if let Some(need) = need_names.iter().find(|need| !run.is_declared(need)) {
         return Err(at(Thrown::usage(
             format!(
@@ -193,7 +201,7 @@ fn check(call: &NativeCallContext, name: &str, options: &Map, body: FnPtr) -> Rh
     let ctx = ctx(call)?;
     not_in_check(&ctx, call, "check()")?;
     let at = |t: Thrown| t.at(call.call_position());
-    known_keys(options, &["gate", "timeout"], "check()").map_err(at)?;
+    known_keys(options, &option_keys::CHECK, "check()").map_err(at)?;
     let gate = opt_bool(options, "gate", "check()")
         .map_err(at)?
         .unwrap_or(true);

@@ -12,6 +12,7 @@ use tokio::io::AsyncReadExt;
 
 use super::container::host_port;
 use super::http::{build_request, http_thrown};
+use super::option_keys;
 use super::ApiModule;
 use crate::engine::{Lines, ServiceState, LOOPBACK};
 use crate::error::{FileSpan, Thrown, ThrownKind};
@@ -604,7 +605,7 @@ fn wait_http(
 ) -> RhaiResult<Response> {
     let ctx = super::container::here(call, c)?;
     let at = |t: Thrown| t.at(call.call_position());
-    known_keys(options, &["status", "timeout", "interval"], "wait_http()").map_err(at)?;
+    known_keys(options, &option_keys::WAIT_HTTP, "wait_http()").map_err(at)?;
     let wanted = statuses(options).map_err(at)?;
     let timeout = opt_seconds(options, "timeout", "wait_http()", Zero::Refused)
         .map_err(at)?

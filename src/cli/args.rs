@@ -23,10 +23,8 @@ impl Arguments {
     /// `--color`, whichever subcommand took it.
     pub fn color(&self) -> ColorChoice {
         match &self.command {
-            Command::Run { common, .. }
-            | Command::Watch { common, .. }
-            | Command::Check { common, .. } => common.color,
-            Command::Approvals { color, .. } => *color,
+            Command::Run { common, .. } | Command::Watch { common, .. } => common.color,
+            Command::Check { color, .. } | Command::Approvals { color, .. } => *color,
         }
     }
 }
@@ -56,12 +54,18 @@ pub enum Command {
         #[arg(long)]
         clear: bool,
     },
-    /// Compile the scripts and report errors; needs no engine.
+    /// Find mistakes in scripts without running them; needs no engine.
+    ///
+    /// Reports syntax errors, unknown functions, methods, properties and
+    /// options, tasks declared twice and `needs` that name no task, each at
+    /// its line; exits 2 when it finds any.
     Check {
-        /// Scripts to compile (default: scripts/demo.rhai).
+        /// Scripts to check (default: scripts/demo.rhai).
         scripts: Vec<PathBuf>,
-        #[command(flatten)]
-        common: CommonArgs,
+        /// Colour: `auto` (a terminal, unless NO_COLOR is set), `always`,
+        /// `never`.
+        #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
     /// Read the approvals ledger that checkpoints append to.
     Approvals {

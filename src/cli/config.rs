@@ -136,11 +136,11 @@ impl Config {
                 },
                 CommonConfig::from_args(common, &command_line)?,
             ),
-            Command::Check { scripts, common } => (
+            Command::Check { scripts, color } => (
                 Subcommand::Check {
                     scripts: default_scripts(scripts)?,
                 },
-                CommonConfig::from_args(common, &command_line)?,
+                CommonConfig::from_args(CommonArgs::inert(color), &command_line)?,
             ),
             Command::Approvals { command, color } => {
                 let (subcommand, path) = match command {
@@ -153,30 +153,34 @@ impl Config {
                 } else {
                     Subcommand::ApprovalsList { ledger }
                 };
-                let common = CommonConfig::from_args(
-                    CommonArgs {
-                        jobs: 1,
-                        fail_fast: false,
-                        approve: false,
-                        approvals: None,
-                        vars: Vec::new(),
-                        filter: Vec::new(),
-                        skip: Vec::new(),
-                        format: Format::Human,
-                        color,
-                        allow_paths: Vec::new(),
-                        allow_networks: Vec::new(),
-                        host: None,
-                        engines: Vec::new(),
-                        context: None,
-                        builder: BuilderChoice::Auto,
-                    },
-                    &command_line,
-                )?;
+                let common = CommonConfig::from_args(CommonArgs::inert(color), &command_line)?;
                 (subcommand, common)
             }
         };
         Ok(Self { subcommand, common })
+    }
+}
+
+impl CommonArgs {
+    /// The options of a subcommand that runs nothing: only its colour.
+    fn inert(color: ColorChoice) -> Self {
+        Self {
+            jobs: 1,
+            fail_fast: false,
+            approve: false,
+            approvals: None,
+            vars: Vec::new(),
+            filter: Vec::new(),
+            skip: Vec::new(),
+            format: Format::Human,
+            color,
+            allow_paths: Vec::new(),
+            allow_networks: Vec::new(),
+            host: None,
+            engines: Vec::new(),
+            context: None,
+            builder: BuilderChoice::Auto,
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod caught;
 mod config;
 mod engine;
+mod finding;
 mod internal;
 mod report;
 mod script;
@@ -11,6 +12,7 @@ mod thrown;
 
 pub use config::ConfigError;
 pub use engine::EngineError;
+pub use finding::Finding;
 pub use internal::InternalError;
 pub use report::{FileSpan, Place, Report};
 pub use script::{ScriptError, SourceFile};

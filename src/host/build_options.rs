@@ -9,33 +9,19 @@ use rhai::Map;
 use super::convert::{known_keys, opt_bool, opt_string, opt_string_map};
 use super::network_mode;
 use super::paths::Confinement;
+use crate::api::option_keys;
 use crate::engine::{BuildRequest, Builder};
 use crate::error::Thrown;
 use crate::static_read::dockerfile::Dockerfile;
 
 const WHAT: &str = "build()";
 
-pub const BUILD_OPTIONS: &[&str] = &[
-    "dockerfile",
-    "context",
-    "tag",
-    "target",
-    "args",
-    "no_cache",
-    "builder",
-    "secrets",
-    "platform",
-    "network",
-    "pull",
-    "labels",
-];
-
 /// The networks `RUN` steps may use, as `docker buildx build --network`.
 const NETWORKS: &[&str] = &["default", "none", "host"];
 
 /// Reads and checks the options of one `build()`.
 pub fn request(options: &Map, allowed_networks: &[String]) -> Result<BuildRequest, Thrown> {
-    known_keys(options, BUILD_OPTIONS, WHAT)?;
+    known_keys(options, &option_keys::BUILD, WHAT)?;
     let dockerfile = opt_string(options, "dockerfile", WHAT)?.ok_or_else(|| {
         Thrown::usage(
             "build() needs a `dockerfile`",

@@ -3,6 +3,7 @@
 
 use rhai::{Array, Dynamic, Map, NativeCallContext};
 
+use crate::api::option_keys::OptionKeys;
 use crate::engine::OpError;
 use crate::error::Thrown;
 use crate::runner::context::{self, Ctx};
@@ -29,21 +30,28 @@ pub fn call_site(call: &NativeCallContext) -> (usize, usize) {
     (pos.line().unwrap_or(1), pos.position().unwrap_or(1))
 }
 
-/// Rejects option keys a primitive does not know, naming the ones it does.
-pub fn known_keys(options: &Map, allowed: &[&str], what: &str) -> Result<(), Thrown> {
+/// Rejects option keys a primitive does not know, naming every unknown
+/// key and the ones it does know.
+pub fn known_keys(options: &Map, allowed: &OptionKeys, what: &str) -> Result<(), Thrown> {
     let unknown: Vec<String> = options
         .keys()
-        .filter(|k| !allowed.contains(&k.as_str()))
+        .filter(|k| !allowed.contains(k.as_str()))
         .map(|k| format!("`{k}`"))
         .collect();
-    let message = match unknown.as_slice() {
-        [] => return Ok(()),
-        [one] => format!("{what} has no option {one}"),
-        many => format!("{what} has no options {}", many.join(", ")),
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let noun = if unknown.len() == 1 {
+        "option"
+    } else {
+        "options"
     };
     Err(Thrown::usage(
-        message,
-        format!("its options are: {}", allowed.join(", ")),
+        format!("{what} has no {noun} {}", unknown.join(", ")),
+        format!(
+            "its options are: {}",
+            allowed.keys().collect::<Vec<_>>().join(", ")
+        ),
     ))
 }
 

@@ -48,7 +48,7 @@ pub use module_sources::find as module_source;
 pub use response::Response;
 pub use run_result::RunResult;
 pub use stdlib::PREFIX as STDLIB_PREFIX;
-pub use vocabulary::suggest;
+pub use vocabulary::{nearest, suggest, Vocabulary, UNKNOWN};
 
 use std::path::Path;
 

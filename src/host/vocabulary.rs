@@ -14,6 +14,7 @@ use serde_json::Value;
 struct Function {
     name: String,
     params: Vec<(String, String)>,
+    returns: String,
 }
 
 impl Function {
@@ -147,6 +148,87 @@ impl Vocabulary {
     }
 }
 
+/// The type of a value `shakedown check` cannot tell before it runs.
+pub const UNKNOWN: &str = "?";
+
+/// What `shakedown check` asks of the registered functions: whether a call
+/// can be resolved, what it returns, where its options are.
+impl Vocabulary {
+    /// The vocabulary of the engine every run uses.
+    pub fn shared() -> &'static Self {
+        &VOCABULARY
+    }
+
+    fn named<'a>(
+        &'a self,
+        name: &'a str,
+        arity: usize,
+        receiver: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Function> + 'a {
+        self.functions.iter().filter(move |f| {
+            f.name == name && f.params.len() == arity && receiver_fits(f, receiver)
+        })
+    }
+
+    /// Whether any function is called `name`.
+    pub fn has_name(&self, name: &str) -> bool {
+        self.functions.iter().any(|f| f.name == name)
+    }
+
+    /// Whether a function `name` takes `arity` arguments (the receiver of a
+    /// method counts), the first of type `receiver` when known.
+    pub fn knows(&self, name: &str, arity: usize, receiver: Option<&str>) -> bool {
+        self.named(name, arity, receiver).next().is_some()
+    }
+
+    /// What such a call returns, when every function it may reach agrees.
+    pub fn returns(&self, name: &str, arity: usize, receiver: Option<&str>) -> Option<String> {
+        let mut kinds = self.named(name, arity, receiver).map(|f| f.returns.clone());
+        let first = kinds.next()?;
+        kinds.all(|k| k == first).then_some(first)
+    }
+
+    /// The position of the argument called `options` of such a call (the
+    /// receiver of a method counts).
+    pub fn options_at(&self, name: &str, arity: usize) -> Option<usize> {
+        self.named(name, arity, None)
+            .find_map(|f| f.params.iter().position(|(param, _)| param == "options"))
+    }
+
+    /// The type of property `property` of `owner`, if it has one.
+    pub fn property(&self, owner: &str, property: &str) -> Option<String> {
+        let owner = kind(owner);
+        self.functions
+            .iter()
+            .find(|f| f.property() == Some(property) && f.receiver() == Some(&owner))
+            .map(|f| f.returns.clone())
+    }
+
+    /// Whether every property of `owner` is a registered getter: an API
+    /// type without an indexer (a map's properties are its keys).
+    pub fn closed_properties(&self, owner: &str) -> bool {
+        let owner = kind(owner);
+        let of_owner = || {
+            self.functions
+                .iter()
+                .filter(|f| f.receiver() == Some(&owner))
+        };
+        of_owner().any(|f| f.property().is_some())
+            && !of_owner().any(|f| f.name.starts_with("index$"))
+    }
+
+    /// "Did you mean" for a call no function resolves: `args` are the
+    /// arguments' types ([`UNKNOWN`] where not known).
+    pub fn call_help(&self, name: &str, args: &[String]) -> Option<String> {
+        self.for_call(name, args)
+    }
+
+    /// "Did you mean" for a property `owner` does not have.
+    pub fn property_help(&self, property: &str, owner: &str) -> Option<String> {
+        self.for_property(property, owner)
+    }
+}
+
 /// What to suggest for an error that names something the script API does
 /// not have (did you mean…), from the registered functions.
 pub fn suggest(err: &EvalAltResult) -> Option<String> {
@@ -173,7 +255,14 @@ fn functions(metadata: &Value) -> Vec<Function> {
                     )
                 })
                 .collect();
-            Some(Function { name, params })
+            let returns = kind(&crate::api::type_name(
+                f["returnType"].as_str().unwrap_or_default(),
+            ));
+            Some(Function {
+                name,
+                params,
+                returns,
+            })
         })
         .collect()
 }
@@ -204,7 +293,9 @@ fn kind(name: &str) -> String {
 
 fn receiver_fits(function: &Function, receiver: Option<&str>) -> bool {
     match (function.receiver(), receiver) {
-        (Some(param), Some(arg)) => param == kind(arg) || param == "Dynamic",
+        (Some(param), Some(arg)) => {
+            param == kind(arg) || param == "Dynamic" || param == "?" || arg == UNKNOWN
+        }
         _ => true,
     }
 }
@@ -256,7 +347,7 @@ fn is_identifier(name: &str) -> bool {
 /// The candidate closest to `typed` by edit distance (a swap of two
 /// neighbours counts once), if it is close enough to be a typo: at most a
 /// third of the typed name's length, and at least one edit.
-fn nearest<'a>(typed: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub fn nearest<'a>(typed: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (typed.chars().count() / 3).max(1);
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
@@ -384,6 +475,34 @@ mod tests {
             suggest(&no_property("exit_cod", "RunResult")).as_deref(),
             Some("did you mean `.exit_code`?")
         );
+    }
+
+    /// Every function with an `options` map has its keys in
+    /// `option_keys`, which the function checks and `shakedown check`
+    /// reads; and every entry there is a function.
+    #[test]
+    fn option_keys_name_every_function_with_options() {
+        let vocabulary = Vocabulary::shared();
+        for f in &vocabulary.functions {
+            if f.params.iter().any(|(name, _)| name == "options") {
+                assert!(
+                    crate::api::option_keys::of(&f.name).is_some(),
+                    "{} takes options that option_keys does not list",
+                    f.signature()
+                );
+            }
+        }
+        for keys in crate::api::option_keys::ALL {
+            for name in keys.functions {
+                assert!(
+                    vocabulary
+                        .functions
+                        .iter()
+                        .any(|f| f.name == *name && f.params.iter().any(|(p, _)| p == "options")),
+                    "{name} is listed in option_keys but takes no options"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -54,6 +55,9 @@ pub struct Run {
     pub(super) partitions: Mutex<(HashMap<String, usize>, Vec<usize>)>,
     elsewhere: AtomicUsize,
     tasks: Mutex<Vec<Arc<Task>>>,
+    /// (script, task name) of every task declared, so that no script
+    /// declares a name twice.
+    names: Mutex<HashSet<(PathBuf, String)>>,
     checks: Mutex<Vec<Arc<CheckSlot>>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     fatal: Mutex<Option<Arc<Failure>>>,
@@ -87,6 +91,7 @@ impl Run {
             )),
             elsewhere: AtomicUsize::new(0),
             tasks: Mutex::new(Vec::new()),
+            names: Mutex::new(HashSet::new()),
             checks: Mutex::new(Vec::new()),
             threads: Mutex::new(Vec::new()),
             fatal: Mutex::new(None),
@@ -118,6 +123,12 @@ impl Run {
             .rev()
             .find(|t| t.name == name && !t.implicit)
             .cloned()
+    }
+
+    /// Records that `script` declares task `name`; `false` if it already
+    /// did.
+    pub fn declare(&self, script: &Path, name: &str) -> bool {
+        lock(&self.names).insert((script.to_owned(), name.to_owned()))
     }
 
     /// Whether a task of that name was declared, here or (`--partition`)
