@@ -77,3 +77,37 @@ fn every_registered_function_is_documented() {
         assert!(reference.contains(name), "the reference lacks {name}");
     }
 }
+
+/// The definitions editors read (`shakedown defs`) are committed under
+/// docs/definitions/ for this repository's own scripts; this fails when
+/// they are stale.
+#[test]
+fn the_committed_definitions_are_current() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/definitions");
+    let generated = shakedown::host::definitions();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::create_dir_all(&dir).expect("docs/definitions can be made");
+        for (name, text) in &generated {
+            std::fs::write(dir.join(name), text).expect("docs/definitions is writable");
+        }
+    }
+    for (name, text) in &generated {
+        let on_disk = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+        assert!(
+            &on_disk == text,
+            "docs/definitions/{name} is stale: run `UPDATE_DOCS=1 cargo test --test api_doc` and commit it"
+        );
+    }
+    let mut committed: Vec<String> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    committed.sort();
+    let mut expected: Vec<String> = generated.iter().map(|(name, _)| name.clone()).collect();
+    expected.sort();
+    assert_eq!(committed, expected, "docs/definitions holds other files");
+}

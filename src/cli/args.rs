@@ -24,7 +24,9 @@ impl Arguments {
     pub fn color(&self) -> ColorChoice {
         match &self.command {
             Command::Run { common, .. } | Command::Watch { common, .. } => common.color,
-            Command::Check { color, .. } | Command::Approvals { color, .. } => *color,
+            Command::Check { color, .. }
+            | Command::Defs { color, .. }
+            | Command::Approvals { color, .. } => *color,
         }
     }
 }
@@ -62,6 +64,20 @@ pub enum Command {
     Check {
         /// Scripts to check (default: scripts/demo.rhai).
         scripts: Vec<PathBuf>,
+        /// Colour: `auto` (a terminal, unless NO_COLOR is set), `always`,
+        /// `never`.
+        #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Write Rhai definition files of the whole script API, so that editors
+    /// complete and document it.
+    ///
+    /// The Rhai language server (and the editors built on it) reads the
+    /// `*.d.rhai` files in the workspace: write them into the project that
+    /// holds your checklists.
+    Defs {
+        /// Where to write them (default: defs).
+        dir: Option<PathBuf>,
         /// Colour: `auto` (a terminal, unless NO_COLOR is set), `always`,
         /// `never`.
         #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]

@@ -14,6 +14,9 @@ use crate::watch::WatchOptions;
 /// The script run when none is named.
 pub const DEFAULT_SCRIPT: &str = "scripts/demo.rhai";
 
+/// Where `shakedown defs` writes the definition files unless told.
+pub const DEFAULT_DEFS_DIR: &str = "defs";
+
 /// Where checkpoints record their outcomes unless `--approvals` says.
 pub const DEFAULT_LEDGER: &str = ".shakedown/approvals.jsonl";
 
@@ -36,6 +39,9 @@ pub enum Subcommand {
     Watch {
         scripts: Vec<PathBuf>,
         options: WatchOptions,
+    },
+    Defs {
+        dir: PathBuf,
     },
     ApprovalsVerify {
         ledger: PathBuf,
@@ -139,6 +145,12 @@ impl Config {
             Command::Check { scripts, color } => (
                 Subcommand::Check {
                     scripts: default_scripts(scripts)?,
+                },
+                CommonConfig::from_args(CommonArgs::inert(color), &command_line)?,
+            ),
+            Command::Defs { dir, color } => (
+                Subcommand::Defs {
+                    dir: dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DEFS_DIR)),
                 },
                 CommonConfig::from_args(CommonArgs::inert(color), &command_line)?,
             ),

@@ -7,6 +7,7 @@ mod engine;
 mod finding;
 mod internal;
 mod report;
+mod scaffold;
 mod script;
 mod thrown;
 
@@ -15,6 +16,7 @@ pub use engine::EngineError;
 pub use finding::Finding;
 pub use internal::InternalError;
 pub use report::{FileSpan, Place, Report};
+pub use scaffold::ScaffoldError;
 pub use script::{ScriptError, SourceFile};
 pub use thrown::{Thrown, ThrownKind};
 

@@ -8,6 +8,7 @@ pub(crate) mod closure_reads;
 pub(crate) mod container;
 pub(crate) mod convert;
 pub(crate) mod declaration;
+pub(crate) mod definitions;
 pub(crate) mod doc;
 pub(crate) mod dockerfile_value;
 pub(crate) mod engine_errors;
@@ -39,6 +40,7 @@ pub(crate) mod values;
 pub(crate) mod vocabulary;
 
 pub use container::Container;
+pub use definitions::definitions;
 pub use doc::api_reference;
 pub use engine_use::may_use_engine;
 pub use image::Image;

@@ -2,6 +2,7 @@
 
 mod approvals;
 mod check;
+mod defs;
 pub mod engines;
 mod run;
 pub mod signals;
@@ -14,6 +15,7 @@ impl Subcommand {
         match self {
             Subcommand::Run { scripts, ci } => run::execute(scripts, common, ci),
             Subcommand::Check { scripts } => check::execute(scripts),
+            Subcommand::Defs { dir } => defs::execute(dir),
             Subcommand::ApprovalsVerify { ledger } => approvals::verify(ledger),
             Subcommand::ApprovalsList { ledger } => approvals::list(ledger),
             Subcommand::Watch { scripts, options } => {
