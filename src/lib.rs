@@ -17,6 +17,7 @@ pub mod error;
 pub mod fault;
 pub mod host;
 pub mod http;
+pub mod init;
 pub mod lint;
 pub mod report;
 pub mod runner;

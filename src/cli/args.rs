@@ -26,6 +26,7 @@ impl Arguments {
             Command::Run { common, .. } | Command::Watch { common, .. } => common.color,
             Command::Check { color, .. }
             | Command::Defs { color, .. }
+            | Command::Init { color, .. }
             | Command::Approvals { color, .. } => *color,
         }
     }
@@ -64,6 +65,29 @@ pub enum Command {
     Check {
         /// Scripts to check (default: scripts/demo.rhai).
         scripts: Vec<PathBuf>,
+        /// Colour: `auto` (a terminal, unless NO_COLOR is set), `always`,
+        /// `never`.
+        #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Write a first checklist for existing Dockerfiles, to edit.
+    ///
+    /// For each Dockerfile a task builds the image and checks what the
+    /// Dockerfile says today: the final stage's USER is not root, its OCI
+    /// labels, HEALTHCHECK, EXPOSEd ports and ENV values, and records the
+    /// size; a sign-off ends it. What a hardened image should have and the
+    /// Dockerfile lacks (a USER, a HEALTHCHECK, labels) is written as a
+    /// check commented out, with a note. Needs no engine.
+    Init {
+        /// The Dockerfiles (default: every Dockerfile* in this directory and
+        /// two levels below).
+        dockerfiles: Vec<PathBuf>,
+        /// Where to write the checklist.
+        #[arg(long, short, value_name = "PATH", default_value = "shakedown.rhai")]
+        output: PathBuf,
+        /// Replace the checklist if it exists.
+        #[arg(long)]
+        force: bool,
         /// Colour: `auto` (a terminal, unless NO_COLOR is set), `always`,
         /// `never`.
         #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]

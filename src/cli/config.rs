@@ -43,6 +43,11 @@ pub enum Subcommand {
     Defs {
         dir: PathBuf,
     },
+    Init {
+        dockerfiles: Vec<PathBuf>,
+        output: PathBuf,
+        force: bool,
+    },
     ApprovalsVerify {
         ledger: PathBuf,
     },
@@ -145,6 +150,19 @@ impl Config {
             Command::Check { scripts, color } => (
                 Subcommand::Check {
                     scripts: default_scripts(scripts)?,
+                },
+                CommonConfig::from_args(CommonArgs::inert(color), &command_line)?,
+            ),
+            Command::Init {
+                dockerfiles,
+                output,
+                force,
+                color,
+            } => (
+                Subcommand::Init {
+                    dockerfiles,
+                    output,
+                    force,
                 },
                 CommonConfig::from_args(CommonArgs::inert(color), &command_line)?,
             ),

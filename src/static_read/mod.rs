@@ -6,3 +6,4 @@ pub mod compose;
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod input_file;
+pub mod key_values;

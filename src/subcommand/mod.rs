@@ -4,6 +4,7 @@ mod approvals;
 mod check;
 mod defs;
 pub mod engines;
+mod init;
 mod run;
 pub mod signals;
 
@@ -16,6 +17,11 @@ impl Subcommand {
             Subcommand::Run { scripts, ci } => run::execute(scripts, common, ci),
             Subcommand::Check { scripts } => check::execute(scripts),
             Subcommand::Defs { dir } => defs::execute(dir),
+            Subcommand::Init {
+                dockerfiles,
+                output,
+                force,
+            } => init::execute(dockerfiles, output, *force),
             Subcommand::ApprovalsVerify { ledger } => approvals::verify(ledger),
             Subcommand::ApprovalsList { ledger } => approvals::list(ledger),
             Subcommand::Watch { scripts, options } => {
