@@ -52,6 +52,7 @@ pub fn findings(ast: &AST, spans: &Spans, vocabulary: &Vocabulary) -> Vec<Findin
         walked: HashSet::new(),
         chained: HashSet::new(),
         quiet: false,
+        imports: imports(ast),
         findings: Vec::new(),
     };
     let mut types = Types::new();
@@ -64,6 +65,16 @@ pub fn findings(ast: &AST, spans: &Spans, vocabulary: &Vocabulary) -> Vec<Findin
         walker.function(&name, &[]);
     }
     walker.findings
+}
+
+/// Whether the script imports a module anywhere.
+fn imports(ast: &AST) -> bool {
+    let mut found = false;
+    ast.walk(&mut |nodes: &[ASTNode]| {
+        found |= matches!(nodes.last(), Some(ASTNode::Stmt(Stmt::Import(..))));
+        !found
+    });
+    found
 }
 
 /// Every name a variable, a parameter or a map key has in the script: a
@@ -104,6 +115,8 @@ struct Walker<'a> {
     walked: HashSet<String>,
     /// `.` expressions inside a chain already followed from its start.
     chained: HashSet<*const Expr>,
+    /// The script imports modules.
+    imports: bool,
     /// Set while a type is read for a binding: the walk reports what that
     /// expression gets wrong when it reaches it.
     quiet: bool,
@@ -252,7 +265,11 @@ impl Walker<'_> {
         let script_fn = self
             .script_fns
             .contains(&(name.to_owned(), call.args.len()));
+        // A value a module made may be a map holding closures the module
+        // names: only a receiver of a known type is checked then.
+        let from_module = owner.is_none() && self.imports;
         if !(KEYWORDS.contains(&name)
+            || from_module
             || self.vocabulary.knows(name, arity, owner)
             || script_fn
             || self.names.contains(name))
