@@ -319,7 +319,7 @@ fn host_and_foreign_container_networks_need_an_explicit_opt_in() {
 
 #[test]
 fn a_bad_allow_network_is_an_argument_error() {
-    let ran = shakedown(&["check", "scripts/demo.rhai", "--allow-network", "bridge"]);
+    let ran = shakedown(&["run", "scripts/demo.rhai", "--allow-network", "bridge"]);
     assert_eq!(ran.code, 2, "{}", ran.stderr);
     assert!(
         ran.stderr.contains("shakedown::cli::bad_allow_network"),

@@ -24,16 +24,15 @@ fn is_identifier(name: &str) -> bool {
         && name.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
-/// A type as the definitions write it: a name, `?`, `range=` (an
-/// inclusive range), or a name with arguments in angle brackets.
+/// A type as the language server's grammar reads it (rhai-rowan's
+/// `parse_type`): `?`, `()`, a name, or a name with type arguments in angle
+/// brackets.
 fn is_type(text: &str) -> bool {
     let text = text.trim();
-    let text = text.strip_suffix('=').unwrap_or(text);
     if text == "?" || text == "()" {
         return true;
     }
     let (head, rest) = text.split_once('<').unwrap_or((text, ""));
-    let head = head.trim_start_matches('&');
     is_identifier(head)
         && (rest.is_empty()
             || rest
