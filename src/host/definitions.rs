@@ -2,6 +2,9 @@
 //! from the same registered metadata as the reference, so that the Rhai
 //! language server and the editors built on it complete and document it.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use rhai::{Map, Scope};
 
 use super::values::SIZES;
@@ -24,12 +27,28 @@ pub fn definitions() -> Vec<(String, String)> {
         .collect()
 }
 
-/// Rhai 1.27 writes two things the language server's grammar refuses: an
-/// empty return type for a few of its own conversions (`to_float(_: ?) ->
-/// ;`), written `-> ?` (any value) here, and its name for an inclusive
-/// range, `range=`, written `RangeInclusive`.
+/// Rhai 1.27 writes a few things the language server's grammar refuses or
+/// the API does not call so: an empty return type for a few of its own
+/// conversions (`to_float(_: ?) -> ;`), written `-> ?` (any value); its
+/// name for an inclusive range, `range=`, written `RangeInclusive`; and the
+/// `Result` a function that can fail returns (`RhaiResult` alone: any
+/// value), which it knows only under Rhai's own alias (`RhaiResult<Response >`, or `String >` once it has cut
+/// a path), written as the value it holds.
 fn for_the_language_server(text: &str) -> String {
-    text.replace(" -> ;", " -> ?;")
+    static RESULT: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"RhaiResult<\s*([^<>]*?)\s*>").ok());
+    static CUT: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"-> ([A-Za-z_][A-Za-z0-9_]*) >;").ok());
+    let mut text = text
+        .replace(" -> ;", " -> ?;")
+        .replace("-> RhaiResult;", "-> ?;")
         .replace(": range=", ": RangeInclusive")
-        .replace("-> range=", "-> RangeInclusive")
+        .replace("-> range=", "-> RangeInclusive");
+    if let Some(result) = RESULT.as_ref() {
+        text = result.replace_all(&text, "$1").into_owned();
+    }
+    if let Some(cut) = CUT.as_ref() {
+        text = cut.replace_all(&text, "-> $1;").into_owned();
+    }
+    text
 }
