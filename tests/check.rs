@@ -64,3 +64,13 @@ fn run_refuses_a_task_declared_twice() {
     assert_eq!(ran.code, 2, "{}", ran.stderr);
     insta::assert_snapshot!("duplicate_task_run", ran.diagnostics());
 }
+
+#[test]
+fn the_modules_a_script_imports_are_checked_too() {
+    let ran = shakedown(&["check", "tests/fixtures/check/with-module.rhai"]);
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    assert!(ran
+        .stdout
+        .contains("✓ tests/fixtures/check/with-module.rhai compiles, no mistakes found"));
+    insta::assert_snapshot!("module_mistake", ran.stderr);
+}

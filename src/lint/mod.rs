@@ -5,6 +5,7 @@
 //! metadata, as for the reference and the editor definitions.
 
 mod calls;
+mod modules;
 mod span;
 mod tasks;
 
@@ -12,11 +13,22 @@ use crate::error::Finding;
 use crate::host::Vocabulary;
 use crate::runner::Script;
 
+pub use modules::imported;
+
 /// Every mistake found in `script`, in the order of the script's lines.
 pub fn findings(script: &Script, vocabulary: &Vocabulary) -> Vec<Finding> {
     let spans = span::Spans::new(script.file.clone());
     let mut found = calls::findings(&script.ast, &spans, vocabulary);
     found.extend(tasks::findings(&script.ast, &spans));
+    found.sort_by_key(first_offset);
+    found
+}
+
+/// What `check` finds in a module a script imports: its calls, methods,
+/// properties and options (its task names may come from its callers).
+pub fn module_findings(module: &Script, vocabulary: &Vocabulary) -> Vec<Finding> {
+    let spans = span::Spans::new(module.file.clone());
+    let mut found = calls::findings(&module.ast, &spans, vocabulary);
     found.sort_by_key(first_offset);
     found
 }
