@@ -1,8 +1,10 @@
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
 use thiserror::Error;
 
-/// A mistake `shakedown check` finds in a script without running it. The
-/// codes are those the same mistake gets when a run reaches it.
+/// A mistake `shakedown check` finds in a script without running it. An
+/// unknown function or property and a duplicate task have the code a run
+/// gives the same mistake; an unknown option or need, which a run reports
+/// as a misuse (`shakedown::script::usage`), a code of its own.
 #[derive(Debug, Error, Diagnostic)]
 pub enum Finding {
     #[error("{message}")]
