@@ -23,7 +23,7 @@ pub fn definitions() -> Vec<(String, String)> {
         .definitions_with_scope(&scope)
         .include_standard_packages(true)
         .iter_files()
-        .map(|(name, text)| (name, for_the_language_server(&text)))
+        .map(|(name, text)| (name, without_keywords(&for_the_language_server(&text))))
         .collect()
 }
 
@@ -51,4 +51,83 @@ fn for_the_language_server(text: &str) -> String {
         text = cut.replace_all(&text, "-> $1;").into_owned();
     }
     text
+}
+
+/// The language server's keywords (rhai-rowan's lexer): a function named
+/// like one (Rhai's own `exit`) cannot be declared in its grammar, and
+/// makes the rest of the file unreadable to it.
+const KEYWORDS: &[&str] = &[
+    "let",
+    "const",
+    "for",
+    "do",
+    "until",
+    "while",
+    "in",
+    "loop",
+    "break",
+    "continue",
+    "if",
+    "else",
+    "switch",
+    "fn",
+    "private",
+    "return",
+    "throw",
+    "try",
+    "catch",
+    "import",
+    "export",
+    "as",
+    "var",
+    "static",
+    "goto",
+    "exit",
+    "match",
+    "case",
+    "public",
+    "protected",
+    "new",
+    "use",
+    "with",
+    "module",
+    "package",
+    "super",
+    "spawn",
+    "thread",
+    "go",
+    "sync",
+    "async",
+    "await",
+    "yield",
+    "default",
+    "void",
+    "null",
+    "nil",
+];
+
+/// `text` without the declarations (and their documentation) of
+/// functions named like a keyword of the language server: it knows those.
+fn without_keywords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut docs = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("///") {
+            docs.push_str(line);
+            continue;
+        }
+        let keyword = line
+            .strip_prefix("fn ")
+            .and_then(|rest| rest.split('(').next())
+            .is_some_and(|name| KEYWORDS.contains(&name.trim()));
+        if keyword {
+            docs.clear();
+            continue;
+        }
+        out.push_str(&docs);
+        docs.clear();
+        out.push_str(line);
+    }
+    out.push_str(&docs);
+    out
 }
