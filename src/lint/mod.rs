@@ -111,8 +111,8 @@ mod tests {
     #[test]
     fn every_unknown_option_key_is_named_once() {
         assert_eq!(
-            found("let img = build(#{ dockerfile: \"D\", platform: \"p\", tagg: \"t\" }); img.run(\"id\", #{ netwrk: \"none\" });"),
-            ["build() has no options `platform`, `tagg`", "run() has no option `netwrk`"]
+            found("let img = build(#{ dockerfile: \"D\", no_cahce: true, tagg: \"t\" }); img.run(\"id\", #{ netwrk: \"none\" });"),
+            ["build() has no options `no_cahce`, `tagg`", "run() has no option `netwrk`"]
         );
     }
 }
