@@ -61,6 +61,11 @@ pub const BUILD: OptionKeys = OptionKeys {
     ]],
 };
 
+pub const IMAGE: OptionKeys = OptionKeys {
+    functions: &["image"],
+    groups: &[&["pull"]],
+};
+
 pub const RUN: OptionKeys = OptionKeys {
     functions: &["run"],
     groups: &[RUN_KEYS],
@@ -102,7 +107,7 @@ pub const MULTIPART_FILE: OptionKeys = OptionKeys {
 
 /// Every function's options, for `shakedown check`.
 pub const ALL: &[&OptionKeys] = &[
-    &TASK, &CHECK, &BUILD, &RUN, &START, &EXEC, &WAIT_HTTP, &HTTP,
+    &TASK, &CHECK, &BUILD, &IMAGE, &RUN, &START, &EXEC, &WAIT_HTTP, &HTTP,
 ];
 
 /// The options of the function (or method) of that name, if it takes any.

@@ -12,14 +12,12 @@ use super::engine_errors;
 use super::image::Image;
 use super::owner;
 use super::registry_failure;
+use crate::api::option_keys;
 use crate::engine::registry::{Direction, Reference, RegistryError, TransferEvent};
 use crate::engine::OpError;
 use crate::error::Thrown;
 use crate::runner::context::Ctx;
 use crate::runner::Event;
-
-/// The options `image(reference, options)` takes.
-pub const IMAGE_OPTIONS: &[&str] = &["pull"];
 
 /// When `image()` pulls, like `docker run --pull`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +62,7 @@ pub fn image_with_options(
 ) -> RhaiResult<Image> {
     let ctx = ctx(call)?;
     let at = |t: Thrown| t.at(call.call_position());
-    known_keys(options, IMAGE_OPTIONS, "image()").map_err(at)?;
+    known_keys(options, &option_keys::IMAGE, "image()").map_err(at)?;
     let policy = match opt_string(options, "pull", "image()").map_err(at)? {
         Some(text) => PullPolicy::parse(&text).map_err(at)?,
         None => PullPolicy::Never,

@@ -99,10 +99,10 @@ mod tests {
     #[test]
     fn unknown_names_and_wrong_counts_are_reported() {
         assert_eq!(
-            found("frobnicate(1); image(\"a\", \"b\"); [1].lenght();"),
+            found("frobnicate(1); image(\"a\", \"b\", \"c\"); [1].lenght();"),
             [
                 "unknown function `frobnicate`",
-                "`image` does not take 2 arguments",
+                "`image` does not take 3 arguments",
                 "unknown method `lenght`"
             ]
         );
