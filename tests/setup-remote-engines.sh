@@ -194,7 +194,12 @@ start_sshd() {
 stop_all() {
   local pid
   pid=$(cat "$ssh/sshd.pid" 2>/dev/null || true)
-  if alive "$pid"; then kill "$pid"; fi
+  if alive "$pid"; then
+    # Its sessions first: bollard's ssh transport keeps a control master
+    # open (ControlPersist), which ends when its session does.
+    pkill -P "$pid" || true
+    kill "$pid"
+  fi
   bash "$here/engines/extra-engine.sh" stop "$TLS_ENGINE"
 }
 
